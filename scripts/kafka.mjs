@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+// A local single-node Kafka (KRaft, broker+controller) for tests and development, run from the
+// jars that kafka/pom.xml resolves. Plain ESM so it runs with bare `node`.
+//
+//   node scripts/kafka.mjs fetch|start|status|stop [--all]
+//   env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (port+1), KAFKA_DATA_DIR (.cache/kafka/data),
+//        KAFKA_PID_FILE (.cache/kafka/kafka.pid)
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POM = path.join(ROOT, 'kafka', 'pom.xml');
+const LOG4J = path.join(ROOT, 'kafka', 'log4j.properties');
+const LIBS = path.join(ROOT, '.cache', 'kafka', 'libs');
+const STAMP = path.join(LIBS, '.stamp');
+const PID_DIR = path.join(ROOT, '.cache', 'kafka');
+const DEFAULT_PID_FILE = path.join(PID_DIR, 'kafka.pid');
+const DEFAULT_DATA_DIR = path.join(PID_DIR, 'data');
+const CLASSPATH = path.join(LIBS, '*');
+
+const log = (msg) => process.stderr.write(`[kafka] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function requireTool(cmd, args, hint) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error) throw new Error(`${cmd} not found on PATH: ${hint}`);
+}
+
+function requireJava() {
+  requireTool('java', ['-version'], 'Kafka needs Java 17+ (Debian: apt-get install -y openjdk-17-jdk-headless)');
+}
+
+/** Resolves the broker jars into .cache/kafka/libs with Maven, unless the stamp says they are current. */
+export async function fetchKafkaJars() {
+  // The stamp holds a hash of the pom, so editing the pom (e.g. a version bump) refetches.
+  const pomHash = createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8').trim() === pomHash) return LIBS;
+  requireTool('mvn', ['-v'], 'fetching the Kafka jars needs Maven (Debian: apt-get install -y maven)');
+  requireJava();
+  fs.rmSync(LIBS, { recursive: true, force: true }); // no stale jars of another version on the classpath
+  log(`fetching Kafka jars with Maven into ${path.relative(ROOT, LIBS)} ...`);
+  const started = Date.now();
+  const mvn = await run('mvn', ['-B', '-q', '-f', POM, 'dependency:copy-dependencies'], { cwd: ROOT });
+  // Debian's Maven prints bare colour resets even with -B -q.
+  const output = mvn.output.replace(/\x1b\[0m/g, '').trim();
+  if (mvn.code !== 0) throw new Error(`mvn dependency:copy-dependencies failed (${mvn.code}):\n${output}`);
+  if (output) process.stderr.write(output + '\n');
+  if (!fs.existsSync(LIBS) || !fs.readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'))) {
+    throw new Error(`Maven finished but no kafka_2.13 jar is in ${LIBS}`);
+  }
+  fs.writeFileSync(STAMP, pomHash + '\n');
+  log(`jars ready (${fs.readdirSync(LIBS).length - 1} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return LIBS;
+}
+
+// Helpers (mvn, storage format) still running when this process exits, e.g. on Ctrl-C mid-start,
+// are killed so they don't outlive it. Prepended: vitest's own 'exit' listener ends the process.
+// Registered on first use so it runs before exit listeners added earlier (test/global-setup.ts's clean-up).
+const helpers = new Set();
+let exitHook = false;
+function track(child) {
+  if (!exitHook) process.prependListener('exit', () => helpers.forEach((c) => c.kill('SIGKILL')));
+  exitHook = true;
+  helpers.add(child);
+}
+
+/** Runs a command without blocking the event loop; resolves with its exit code and combined output. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    let output = '';
+    child.stdout.on('data', (b) => (output += b));
+    child.stderr.on('data', (b) => (output += b));
+    child.once('error', (e) => (helpers.delete(child), reject(e)));
+    child.once('close', (code, signal) => (helpers.delete(child), resolve({ code: code ?? signal, output })));
+  });
+}
+
+function readPid(pidFile) {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(pidFile, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// kill(pid, 0) also succeeds for a zombie, so look at /proc when it exists.
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+// Guards against a recycled pid: only signal a process that really is our broker.
+function isKafkaProcess(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+  } catch {
+    return isAlive(pid); // no /proc (not Linux): trust the pid file
+  }
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function tail(file, lines = 40) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function brokerLogTail(dataDir) {
+  return ['kafka.out', path.join('logs', 'server.log')]
+    .map((f) => path.join(dataDir, f))
+    .map((f) => {
+      const t = tail(f);
+      return t ? `--- ${f} ---\n${t}` : '';
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
+function existingClusterId(dataDir) {
+  try {
+    const meta = fs.readFileSync(path.join(dataDir, 'kraft-logs', 'meta.properties'), 'utf8');
+    return /^cluster\.id=(.+)$/m.exec(meta)?.[1].trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function serverProperties({ port, controllerPort, dataDir }) {
+  return `# written by scripts/kafka.mjs
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=${path.join(dataDir, 'kraft-logs')}
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+group.initial.rebalance.delay.ms=0
+`;
+}
+
+// With `coordinator`, also wait for the group coordinator: the first lookup creates __consumer_offsets,
+// which otherwise happens inside the first test's consumer (noisy "coordinator not available" retries).
+async function brokerAnswers(brokers, { coordinator = false } = {}) {
+  const admin = new kafkajs.Kafka({
+    clientId: 'clio-kafka-script',
+    brokers: [brokers],
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    if (coordinator) await admin.describeGroups(['clio-kafka-script-warm-up']);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Starts a broker in the background and resolves once it serves requests.
+ * The broker is detached: it outlives this process until stopKafka() (or `scripts/kafka.mjs stop`).
+ */
+export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAULT_DATA_DIR, pidFile = DEFAULT_PID_FILE } = {}) {
+  controllerPort ??= port + 1;
+  dataDir = path.resolve(ROOT, dataDir);
+  pidFile = path.resolve(ROOT, pidFile);
+  requireJava();
+
+  const old = readPid(pidFile);
+  if (old && isAlive(old) && isKafkaProcess(old)) {
+    throw new Error(`a broker from ${pidFile} is already running (pid ${old}); stop it first`);
+  }
+  fs.rmSync(pidFile, { force: true });
+  for (const p of [port, controllerPort]) {
+    // Otherwise the readiness probe could succeed against someone else's broker.
+    if (!(await portFree(p))) throw new Error(`port 127.0.0.1:${p} is already in use`);
+  }
+  await fetchKafkaJars();
+
+  const started = Date.now();
+  fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  const props = path.join(dataDir, 'server.properties');
+  fs.writeFileSync(props, serverProperties({ port, controllerPort, dataDir }));
+  const javaLog = [`-Dlog4j.configuration=file:${LOG4J}`, `-Dkafka.logs.dir=${path.join(dataDir, 'logs')}`];
+
+  // Reuse the id of an already formatted data dir: format rejects a different one even with --ignore-formatted.
+  const clusterId = existingClusterId(dataDir) ?? randomBytes(16).toString('base64url'); // 22 chars
+  const fmt = await run('java', [
+    ...javaLog, '-cp', CLASSPATH, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted',
+  ]);
+  if (fmt.code !== 0) throw new Error(`kafka storage format failed (${fmt.code}):\n${fmt.output}`);
+
+  const out = fs.openSync(path.join(dataDir, 'kafka.out'), 'a');
+  const child = spawn(
+    'java',
+    ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...javaLog, '-cp', CLASSPATH, 'kafka.Kafka', props],
+    { cwd: dataDir, detached: true, stdio: ['ignore', out, out] },
+  );
+  fs.closeSync(out);
+  let exited;
+  child.once('exit', (code, signal) => (exited = signal ?? code));
+  child.once('error', (e) => (exited = e.message));
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not spawn java');
+  fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+  fs.writeFileSync(pidFile, `${pid}\n`);
+
+  const brokers = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (exited !== undefined || !isAlive(pid)) {
+      fs.rmSync(pidFile, { force: true });
+      throw new Error(`Kafka broker exited during start-up (${exited ?? 'gone'})\n${brokerLogTail(dataDir)}`);
+    }
+    if (await brokerAnswers(brokers, { coordinator: true })) break;
+    if (Date.now() > deadline) {
+      await stopKafka({ pidFile, timeoutMs: 5000 });
+      throw new Error(`Kafka broker did not answer on ${brokers} within 120 s\n${brokerLogTail(dataDir)}`);
+    }
+    await sleep(300);
+  }
+  const startSeconds = (Date.now() - started) / 1000;
+  return { brokers, pid, startSeconds, stop: () => stopKafka({ pidFile }) };
+}
+
+/** SIGTERM, wait up to timeoutMs for a clean shutdown, then SIGKILL. Resolves true if a broker was stopped. */
+export async function stopKafka({ pidFile = DEFAULT_PID_FILE, timeoutMs = 30_000 } = {}) {
+  pidFile = path.resolve(ROOT, pidFile);
+  const pid = readPid(pidFile);
+  if (!pid || !isAlive(pid) || !isKafkaProcess(pid)) {
+    fs.rmSync(pidFile, { force: true });
+    return false;
+  }
+  const signal = (sig) => {
+    try {
+      process.kill(pid, sig);
+    } catch {}
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (isAlive(pid)) {
+    log(`broker pid ${pid} ignored SIGTERM for ${timeoutMs / 1000} s; killing it`);
+    signal('SIGKILL');
+    while (isAlive(pid)) await sleep(100);
+  }
+  fs.rmSync(pidFile, { force: true });
+  return true;
+}
+
+async function main(cmd, args) {
+  const port = Number(process.env.KAFKA_PORT || 9092);
+  const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT || port + 1);
+  const dataDir = process.env.KAFKA_DATA_DIR || DEFAULT_DATA_DIR;
+  const pidFile = process.env.KAFKA_PID_FILE || DEFAULT_PID_FILE;
+  switch (cmd) {
+    case 'fetch':
+      await fetchKafkaJars();
+      return 0;
+    case 'start': {
+      const { brokers, pid, startSeconds } = await startKafka({ port, controllerPort, dataDir, pidFile });
+      log(`broker up on ${brokers} (pid ${pid}, ${startSeconds.toFixed(1)} s; data ${dataDir})`);
+      console.log(brokers);
+      return 0;
+    }
+    case 'status': {
+      const pid = readPid(pidFile);
+      if (!pid || !isAlive(pid) || !isKafkaProcess(pid)) {
+        console.log('not running');
+        return 1;
+      }
+      const brokers = `127.0.0.1:${port}`;
+      const ok = await brokerAnswers(brokers);
+      console.log(`running (pid ${pid})${ok ? `, answering on ${brokers}` : `, not answering on ${brokers}`}`);
+      return ok ? 0 : 1;
+    }
+    case 'stop': {
+      // --all: every broker this checkout started (CI clean-up), e.g. test runs' own pid files.
+      const files = args.includes('--all')
+        ? (fs.existsSync(PID_DIR) ? fs.readdirSync(PID_DIR) : []).filter((f) => f.endsWith('.pid')).map((f) => path.join(PID_DIR, f))
+        : [pidFile];
+      for (const f of files) {
+        const pid = readPid(f);
+        if (await stopKafka({ pidFile: f })) log(`stopped broker pid ${pid}`);
+      }
+      if (args.includes('--all') && fs.existsSync(PID_DIR)) {
+        // Throw-away data dirs that test runs (test/global-setup.ts) create here.
+        for (const d of fs.readdirSync(PID_DIR).filter((d) => d.startsWith('tmp-'))) {
+          fs.rmSync(path.join(PID_DIR, d), { recursive: true, force: true });
+        }
+      }
+      return 0;
+    }
+    default:
+      console.error('usage: node scripts/kafka.mjs fetch|start|status|stop [--all]');
+      return 2;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv[2], process.argv.slice(3)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`[kafka] ${err.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,13 @@
+// Types for scripts/postgres.mjs (plain JS so it runs without a TypeScript loader).
+export interface RunningPostgres {
+  /** postgres://clio@127.0.0.1:PORT/postgres (trust auth, no password) */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** pg_ctl stop -m fast, then removes the data dir if startPostgres created it. */
+  stop(): Promise<void>;
+}
+export function findPgBinDir(): string;
+export function freePort(): Promise<number>;
+export function startPostgres(options?: { port?: number; dataDir?: string; stateFile?: string }): Promise<RunningPostgres>;
+export function stopPostgres(options: { dataDir: string; binDir?: string; remove?: boolean; stateFile?: string }): Promise<void>;

@@ -1,0 +1,113 @@
+import type { Config } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
+import { PlaceholderAssigner } from '../assign/assigner.ts';
+import { checkReachable, createKafka, ensureTopics } from '../ingest/kafka/client.ts';
+import { KafkaDeadLetterSink } from '../ingest/kafka/kafka-dead-letter.ts';
+import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
+import type { Logger } from '../log.ts';
+import { createIdHasher } from '../privacy/account-hash.ts';
+import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
+import { buildApp } from '../service/app.ts';
+import { PipelineMetrics } from '../service/metrics.ts';
+import { IngestStore } from '../store/ingest-store.ts';
+import { openDatabase } from '../store/open.ts';
+
+export interface RunningService {
+  /** The API's address, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Resolves when consumption ends (after stop), rejects if the source fails for good. */
+  done: Promise<void>;
+  /** Graceful shutdown: finish and commit the chunk in flight, close everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `clio-stream run`: the only place that picks concrete implementations for the continuous job —
+ * Kafka source and dead-letter topic, the configured store, the assigner, the HTTP service.
+ */
+export async function startRun(config: Readonly<Config>, logger: Logger): Promise<RunningService> {
+  const secret = config.privacy.accountHashSecret;
+  if (!secret) {
+    throw new ConfigError('privacy.accountHashSecret', 'is required by run: set CLIO_ACCOUNT_HASH_SECRET to a secret of at least 16 characters');
+  }
+  const { kafka: k } = config;
+  const kafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 2 }, logger);
+  await checkReachable(kafka, k.brokers);
+  if (k.createTopics) {
+    await ensureTopics(kafka, k.brokers, [
+      { topic: k.topics.conversations, partitions: k.partitions },
+      { topic: k.topics.deadLetter, partitions: k.partitions },
+    ]);
+  }
+
+  const db = await openDatabase(config.store);
+  const store = new IngestStore(db);
+  const metrics = new PipelineMetrics();
+  // The long-running consumer gets a more patient client than the start-up checks.
+  const consumerKafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 8 }, logger);
+  const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers);
+  const source = new KafkaSource(
+    consumerKafka,
+    { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize },
+    logger.child({ component: 'source' }),
+  );
+  const handle = createIngestPipeline({
+    consumer: k.groupId,
+    limits: config.ingest,
+    bucketMs: config.windows.bucketSeconds * 1000,
+    store,
+    deadLetters,
+    assigner: new PlaceholderAssigner(),
+    hashAccount: createIdHasher(secret, 'account'),
+    hashConversation: createIdHasher(secret, 'conversation'),
+    metrics,
+    logger: logger.child({ component: 'pipeline' }),
+  });
+
+  let storeOpen = true;
+  const app = buildApp({
+    metrics,
+    logger,
+    readiness: {
+      async checks() {
+        return { kafka: source.isReady(), store: storeOpen };
+      },
+    },
+  });
+  const url = await app.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ url, store: store.description, source: source.description }, 'clio-stream running');
+
+  const progress = setInterval(() => logProgress(metrics, logger), 10_000);
+  progress.unref();
+
+  const done = source.run(handle);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(progress);
+      await source.stop();
+      await done.catch(() => {});
+      await deadLetters.close().catch((e) => logger.warn({ err: (e as Error).message }, 'dead-letter producer close failed'));
+      await app.close();
+      storeOpen = false;
+      await store.close();
+      await logProgress(metrics, logger);
+    })());
+  done.catch(() => {});
+  return { url, done, stop };
+}
+
+async function logProgress(metrics: PipelineMetrics, logger: Logger): Promise<void> {
+  const value = async (m: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+    (await m.get()).values.reduce((sum, v) => sum + v.value, 0);
+  logger.info(
+    {
+      consumed: await value(metrics.consumed),
+      processed: await value(metrics.processed),
+      deadLettered: await value(metrics.deadLettered),
+      duplicates: await value(metrics.duplicates),
+      lag: await value(metrics.lag),
+    },
+    'progress',
+  );
+}

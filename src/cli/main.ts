@@ -1,0 +1,118 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import { ClioError, ConfigError, UsageError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { startRun } from '../app/run.ts';
+import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
+
+/** Parses the command line and runs one command; every expected failure ends in one clear line, no stack. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('clio-stream')
+    .description('Real-time, privacy-preserving safety monitor for AI-assistant traffic.')
+    .option('-c, --config <file>', 'YAML config file (also CLIO_CONFIG); environment variables override it')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander's own help/version exits are not failures
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    })
+    .configureOutput({ outputError: () => {} });
+
+  program
+    .command('run')
+    .description('Consume the conversations topic continuously, count per cluster and bucket, serve /healthz, /readyz and /metrics.')
+    .option('--port <n>', 'API port (overrides api.port)', parsePort)
+    .action(async (options: { port?: number }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config, overrides: options.port !== undefined ? { api: { port: options.port } } : undefined });
+      const logger = createLogger(config.log.level);
+      const service = await startRun(config, logger);
+      let forced = false;
+      const shutdown = (signal: string) => {
+        if (forced) return;
+        forced = true;
+        logger.info({ signal }, 'shutting down: finishing the chunk in flight');
+        const timer = setTimeout(() => {
+          logger.error({ timeoutMs: config.shutdown.timeoutMs }, 'shutdown timed out; exiting without a clean commit (nothing is lost: the store replays from its offsets)');
+          process.exit(1);
+        }, config.shutdown.timeoutMs);
+        timer.unref();
+        service.stop().then(
+          () => logger.info('stopped cleanly'),
+          (e: Error) => logger.error({ err: e.message }, 'error while stopping'),
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      await service.done;
+      await service.stop();
+    });
+
+  program
+    .command('generate')
+    .description('Write synthetic conversations (and optionally invalid records) as JSONL, for tests, benchmarks and demos.')
+    .requiredOption('--out <file>', 'output JSONL file')
+    .option('--count <n>', 'valid conversations', parseCount, 10_000)
+    .option('--invalid <n>', 'invalid records of every kind, interleaved', parseCount, 0)
+    .option('--accounts <n>', 'size of the account pool', parseCount)
+    .option('--seed <n>', 'random seed', parseCount, 1)
+    .option('--start <time>', 'event time of the first conversation (RFC 3339)', '2026-11-20T00:00:00Z')
+    .option('--hours <n>', 'event-time span in hours', parseCount, 24)
+    .action(async (o: { out: string; count: number; invalid: number; accounts?: number; seed: number; start: string; hours: number }) => {
+      const startMs = Date.parse(o.start);
+      if (!Number.isFinite(startMs)) throw new UsageError(`--start must be an RFC 3339 time, got "${o.start}"`);
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      const out = createWriteStream(o.out);
+      const invalid = generateInvalid(o.invalid, config.ingest, o.seed);
+      const every = o.invalid > 0 ? Math.max(1, Math.floor(o.count / o.invalid)) : Infinity;
+      let i = 0;
+      for (const { conversation } of generateConversations({ count: o.count, seed: o.seed, accounts: o.accounts, startMs, spanMs: o.hours * 3600_000 })) {
+        if (!out.write(`${JSON.stringify(conversation)}\n`)) await once(out, 'drain');
+        if (++i % every === 0) {
+          const bad = invalid.next();
+          if (!bad.done && bad.value.value) out.write(Buffer.concat([bad.value.value.subarray(0, Math.min(bad.value.value.length, 1 << 20)), Buffer.from('\n')]));
+        }
+      }
+      for (const bad of invalid) if (bad.value) out.write(Buffer.concat([bad.value, Buffer.from('\n')]));
+      out.end();
+      await once(out, 'finish');
+      process.stderr.write(`wrote ${o.count} conversations${o.invalid ? ` and invalid records` : ''} to ${o.out}\n`);
+    });
+
+  return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+/** Prints one line for expected failures (exit 2 for config and usage, 1 otherwise). */
+export function reportError(error: unknown): number {
+  if (error instanceof ClioError) {
+    process.stderr.write(`clio-stream: ${error.message}\n`);
+    return error instanceof ConfigError || error instanceof UsageError ? 2 : 1;
+  }
+  const e = error as Error;
+  process.stderr.write(`clio-stream: unexpected error: ${e?.message ?? String(error)}\n`);
+  if (process.env.CLIO_DEBUG) process.stderr.write(`${e?.stack}\n`);
+  else process.stderr.write('(set CLIO_DEBUG=1 for the stack trace)\n');
+  return 1;
+}

@@ -1,0 +1,106 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../log.ts';
+import type { ChunkHandler, Source } from '../source.ts';
+import { asSourceError } from './client.ts';
+
+export interface KafkaSourceSettings {
+  brokers: readonly string[];
+  groupId: string;
+  topic: string;
+  sessionTimeoutMs: number;
+  /** Records per handler call inside one fetched batch: bounds the work between commits and heartbeats. */
+  chunkSize: number;
+}
+
+/**
+ * A consumer-group member. Offsets are committed by hand, only after the handler applied a chunk
+ * (the store keeps its own copy in the same transaction as the counts, which is what makes counts
+ * exactly-once; the Kafka commit only spares re-reading).
+ */
+export class KafkaSource implements Source {
+  readonly description: string;
+  private consumer: Consumer | undefined;
+  private ready = false;
+  private stopped = false;
+  private settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly kafka: Kafka, private readonly settings: KafkaSourceSettings, private readonly logger: Logger) {
+    this.description = `Kafka topic ${settings.topic} (group ${settings.groupId})`;
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  async run(handle: ChunkHandler): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.settings.groupId,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.settings.sessionTimeoutMs / 3)),
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.ready = true;
+      this.logger.info({ partitions: e.payload.memberAssignment[this.settings.topic] ?? [] }, 'joined consumer group');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.ready = false;
+      const restart = (e.payload as { restart?: boolean }).restart;
+      this.logger.error({ err: e.payload.error?.message, restart }, 'consumer crashed');
+      if (!restart) this.settle?.reject(asSourceError(e.payload.error, this.settings.brokers));
+    });
+    consumer.on(consumer.events.STOP, () => {
+      this.ready = false;
+    });
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.consumeBatch(payload, handle),
+      });
+    } catch (cause) {
+      await consumer.disconnect().catch(() => {});
+      throw asSourceError(cause, this.settings.brokers);
+    }
+    if (this.stopped) this.settle?.resolve();
+    return done;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload, handle: ChunkHandler): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { chunkSize } = this.settings;
+    for (let i = 0; i < batch.messages.length; i += chunkSize) {
+      // Stop between chunks on shutdown or rebalance; what was applied is already committed.
+      if (!isRunning() || isStale()) return;
+      const slice = batch.messages.slice(i, i + chunkSize);
+      const last = slice.at(-1)!.offset;
+      const nextOffset = (BigInt(last) + 1n).toString();
+      await handle({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: slice.map((m) => ({ value: m.value, position: { topic: batch.topic, partition: batch.partition, offset: m.offset } })),
+        nextOffset,
+        highWatermark: batch.highWatermark,
+        heartbeat,
+      });
+      resolveOffset(last);
+      await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+      await heartbeat();
+    }
+  }
+
+  /** Lets the chunk in flight finish and commit, then leaves the group. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ready = false;
+    await this.consumer?.disconnect();
+    this.settle?.resolve();
+  }
+}

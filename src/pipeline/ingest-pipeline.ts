@@ -1,0 +1,91 @@
+import type { Assigner } from '../assign/assigner.ts';
+import type { DeadLetter, DeadLetterSink } from '../ingest/dead-letter.ts';
+import type { ChunkHandler, SourceChunk } from '../ingest/source.ts';
+import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
+import type { ValidConversation } from '../ingest/conversation.ts';
+import type { Logger } from '../log.ts';
+import type { IdHasher } from '../privacy/account-hash.ts';
+import type { PipelineMetrics } from '../service/metrics.ts';
+import type { ChunkOutcome, CountedConversation, IngestStore } from '../store/ingest-store.ts';
+
+export interface IngestPipelineDeps {
+  /** Names this pipeline's offsets in the store (the consumer group, or "replay"). */
+  consumer: string;
+  limits: IngestLimits;
+  bucketMs: number;
+  store: IngestStore;
+  deadLetters: DeadLetterSink;
+  assigner: Assigner;
+  hashAccount: IdHasher;
+  hashConversation: IdHasher;
+  metrics: PipelineMetrics;
+  logger: Logger;
+}
+
+/**
+ * One chunk of raw records → validate → dead-letter the invalid → skip what was already applied →
+ * hash ids → assign → apply counts and the resume offset in one store transaction.
+ * Raw records never go further than this function; the store sees hashes and cluster ids.
+ */
+export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
+  const { store, metrics, logger } = deps;
+  return async (chunk: SourceChunk) => {
+    const timer = metrics.chunkSeconds.startTimer();
+    metrics.consumed.inc(chunk.records.length);
+
+    const resume = (await store.resumeOffset(deps.consumer, chunk.topic, chunk.partition)) ?? -1n;
+    const letters: DeadLetter[] = [];
+    const valid: Array<{ value: ValidConversation; offset: bigint; idHash: string }> = [];
+    let skipped = 0;
+    for (const record of chunk.records) {
+      const offset = BigInt(record.position.offset);
+      if (offset < resume) {
+        skipped += 1;
+        continue;
+      }
+      const parsed = parseConversation(record.value, deps.limits);
+      if (parsed.ok) valid.push({ value: parsed.value, offset, idHash: deps.hashConversation(parsed.value.conversation.id).toString('hex') });
+      else letters.push({ value: record.value, reason: parsed.reason, detail: parsed.detail, position: record.position });
+    }
+
+    // Dead letters are sent before the offsets move: a crash in between re-sends them (at least once), never drops them.
+    await deps.deadLetters.write(letters);
+    await chunk.heartbeat();
+
+    const unseen = await store.unseen(valid.map((v) => v.idHash));
+    const toAssign = valid.filter((v) => unseen.has(v.idHash));
+    const assignments = await deps.assigner.assign(toAssign.map((v) => v.value.conversation));
+    await chunk.heartbeat();
+
+    const conversations: CountedConversation[] = toAssign.map((v, i) => ({
+      idHash: v.idHash,
+      accountHash: deps.hashAccount(v.value.conversation.account_id).toString('hex'),
+      eventTimeMs: v.value.eventTimeMs,
+      clusterId: assignments[i]!.clusterId,
+      offset: v.offset,
+    }));
+    const outcome: ChunkOutcome = await store.applyChunk({
+      consumer: deps.consumer,
+      topic: chunk.topic,
+      partition: chunk.partition,
+      nextOffset: BigInt(chunk.nextOffset),
+      bucketMs: deps.bucketMs,
+      conversations,
+      deadLetters: letters.map((l) => ({ reason: l.reason, offset: BigInt(l.position.offset) })),
+    });
+
+    for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });
+    metrics.processed.inc(outcome.counted);
+    metrics.duplicates.inc(outcome.duplicates + (valid.length - toAssign.length));
+    metrics.alreadyApplied.inc(outcome.alreadyApplied + skipped);
+    if (chunk.highWatermark !== undefined) {
+      const lag = Number(BigInt(chunk.highWatermark) - BigInt(chunk.nextOffset));
+      metrics.lag.set({ topic: chunk.topic, partition: String(chunk.partition) }, Math.max(0, lag));
+    }
+    const seconds = timer();
+    logger.debug(
+      { topic: chunk.topic, partition: chunk.partition, nextOffset: chunk.nextOffset, records: chunk.records.length, counted: outcome.counted, deadLettered: letters.length, seconds },
+      'chunk applied',
+    );
+  };
+}
