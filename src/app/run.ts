@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { createIdHasher } from '../privacy/account-hash.ts';
 import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
 import { buildApp } from '../service/app.ts';
-import { PipelineMetrics } from '../service/metrics.ts';
+import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
 import { IngestStore } from '../store/ingest-store.ts';
 import { openDatabase } from '../store/open.ts';
 
@@ -19,6 +19,7 @@ export interface RunningService {
   done: Promise<void>;
   /** Graceful shutdown: finish and commit the chunk in flight, close everything. */
   stop(): Promise<void>;
+  metrics: PipelineMetrics;
 }
 
 /**
@@ -94,19 +95,17 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
       await logProgress(metrics, logger);
     })());
   done.catch(() => {});
-  return { url, done, stop };
+  return { url, done, stop, metrics };
 }
 
-async function logProgress(metrics: PipelineMetrics, logger: Logger): Promise<void> {
-  const value = async (m: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
-    (await m.get()).values.reduce((sum, v) => sum + v.value, 0);
+export async function logProgress(metrics: PipelineMetrics, logger: Logger): Promise<void> {
   logger.info(
     {
-      consumed: await value(metrics.consumed),
-      processed: await value(metrics.processed),
-      deadLettered: await value(metrics.deadLettered),
-      duplicates: await value(metrics.duplicates),
-      lag: await value(metrics.lag),
+      consumed: await sumMetric(metrics.consumed),
+      processed: await sumMetric(metrics.processed),
+      deadLettered: await sumMetric(metrics.deadLettered),
+      duplicates: await sumMetric(metrics.duplicates),
+      lag: await sumMetric(metrics.lag),
     },
     'progress',
   );

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { ClioError, ConfigError, UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startRun } from '../app/run.ts';
+import { runDemo } from '../app/demo.ts';
 import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
 
 /** Parses the command line and runs one command; every expected failure ends in one clear line, no stack. */
@@ -56,6 +57,17 @@ export function buildProgram(): Command {
       process.once('SIGINT', () => shutdown('SIGINT'));
       await service.done;
       await service.stop();
+    });
+
+  program
+    .command('demo')
+    .description('The embedded default end to end: a synthetic day of traffic through a Kafka topic (a local broker is started when none answers) into the pipeline and an embedded store, then a summary.')
+    .option('--conversations <n>', 'synthetic conversations', parseCount, 20_000)
+    .option('--invalid <n>', 'invalid records mixed in', parseCount, 200)
+    .action(async (o: { conversations: number; invalid: number }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      const logger = createLogger(process.env.CLIO_LOG_LEVEL ?? 'warn');
+      await runDemo(config, logger, { conversations: o.conversations, invalid: o.invalid, out: (line) => process.stdout.write(`${line}\n`) });
     });
 
   program

@@ -39,3 +39,8 @@ export class PipelineMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'clio_' });
   }
 }
+
+/** A metric's value summed over all its label sets (for progress lines and summaries). */
+export async function sumMetric(metric: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
+  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
+}

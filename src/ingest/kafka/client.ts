@@ -7,7 +7,7 @@ import type { Kafka, logCreator } from 'kafkajs';
 import { SourceUnavailableError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
 export type { Kafka } from 'kafkajs';
 
@@ -84,4 +84,34 @@ export function asSourceError(cause: unknown, brokers: readonly string[]): Sourc
     return new SourceUnavailableError(`cannot reach Kafka at ${brokers.join(',')}: ${why}`, cause);
   }
   return new SourceUnavailableError(`Kafka at ${brokers.join(',')} failed: ${why}`, cause);
+}
+
+/** Produces raw values to a topic in batches (demo and tools; the pipeline itself only consumes). */
+export async function produceValues(kafka: Kafka, brokers: readonly string[], topic: string, values: ReadonlyArray<Buffer | null>): Promise<void> {
+  const producer = createProducer(kafka);
+  try {
+    await producer.connect();
+    // Requests stay well under the broker's default 1 MB limit per record batch.
+    let batch: Array<{ value: Buffer | null }> = [];
+    let bytes = 0;
+    for (const value of values) {
+      if (batch.length > 0 && (bytes + (value?.length ?? 0) > 512 * 1024 || batch.length >= 2000)) {
+        await producer.send({ topic, acks: -1, messages: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push({ value });
+      bytes += value?.length ?? 0;
+    }
+    if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
+  } catch (cause) {
+    throw asSourceError(cause, brokers);
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
+}
+
+/** A producer with kafkajs's current default partitioner (named, which also silences its v2 notice). */
+export function createProducer(kafka: Kafka) {
+  return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
 }

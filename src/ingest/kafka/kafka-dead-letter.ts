@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink } from '../dead-letter.ts';
-import { asSourceError } from './client.ts';
+import { asSourceError, createProducer } from './client.ts';
 
 /** Sends invalid records, raw, to the dead-letter topic with their reason and origin as headers. */
 export class KafkaDeadLetterSink implements DeadLetterSink {
@@ -12,7 +12,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     if (letters.length === 0) return;
     try {
       if (!this.producer) {
-        this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+        this.producer = createProducer(this.kafka);
         await this.producer.connect();
       }
       await this.producer.send({
