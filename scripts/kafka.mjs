@@ -58,9 +58,8 @@ export async function fetchKafkaJars() {
   return LIBS;
 }
 
-// Helpers (mvn, storage format) still running when this process exits, e.g. on Ctrl-C mid-start,
-// are killed so they don't outlive it. Prepended: vitest's own 'exit' listener ends the process.
-// Registered on first use so it runs before exit listeners added earlier (test/global-setup.ts's clean-up).
+// Helpers (mvn, storage format) still running when this process exits (Ctrl-C mid-start) die with it. Prepended
+// on first use: before test/global-setup.ts's clean-up, and before vitest's 'exit' listener ends the process.
 const helpers = new Set();
 let exitHook = false;
 function track(child) {

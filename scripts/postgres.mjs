@@ -4,7 +4,7 @@
 //
 //   node scripts/postgres.mjs start|stop [--all]
 //   env: POSTGRES_PORT (default: a free port), POSTGRES_STATE_FILE (.cache/postgres/postgres.json)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,17 +39,17 @@ export function findPgBinDir() {
 const asRoot = () => process.getuid?.() === 0;
 
 function pgUser() {
-  const r = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (r.status !== 0 || g.status !== 0) {
-    throw new Error(`running as root but there is no 'postgres' system user to run the server as; ${INSTALL_HINT}`);
-  }
-  return { uid: Number(r.stdout), gid: Number(g.stdout) };
+  const entry = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((f) => f[0] === 'postgres');
+  if (!entry) throw new Error(`running as root but there is no 'postgres' system user to run the server as; ${INSTALL_HINT}`);
+  return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
-// initdb/pg_ctl still running when this process exits (Ctrl-C mid-start) are stopped with it.
-// Prepended: vitest's own 'exit' listener ends the process before later listeners run.
-// Registered on first use so it runs before exit listeners added earlier (test/global-setup.ts's clean-up).
+// initdb/pg_ctl still running when this process exits (Ctrl-C mid-start) are stopped with it. Prepended on
+// first use: before test/global-setup.ts's clean-up, and before vitest's 'exit' listener ends the process.
 const helpers = new Set();
 let exitHook = false;
 function track(child) {
@@ -96,14 +96,12 @@ export function freePort() {
  */
 export async function startPostgres({ port, dataDir, stateFile } = {}) {
   const binDir = findPgBinDir();
+  const owner = asRoot() ? pgUser() : undefined;
   port ??= await freePort();
   const owned = dataDir === undefined; // only delete what we created
   dataDir = dataDir ? path.resolve(dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'clio-pg-'));
   fs.mkdirSync(dataDir, { recursive: true });
-  if (asRoot()) {
-    const { uid, gid } = pgUser();
-    fs.chownSync(dataDir, uid, gid);
-  }
+  if (owner) fs.chownSync(dataDir, owner.uid, owner.gid);
   const url = `postgres://clio@127.0.0.1:${port}/postgres`;
   if (stateFile) {
     fs.mkdirSync(path.dirname(stateFile), { recursive: true });

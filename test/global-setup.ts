@@ -107,7 +107,9 @@ export default async function setup(project: TestProject) {
   process.prependOnceListener('SIGTERM', onSignal);
 
   const teardown = async () => {
-    await Promise.allSettled(services.splice(0).map((s) => s.stop()));
+    for (const r of await Promise.allSettled(services.splice(0).map((s) => s.stop()))) {
+      if (r.status === 'rejected') say(`clean-up failed: ${r.reason}`);
+    }
     process.off('exit', onExit);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreError } from '../errors.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
@@ -12,7 +16,10 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   let db: PGlite;
   try {
-    db = inMemory ? await PGlite.create() : await PGlite.create(dataDir);
+    if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) await initialiseInChild(dataDir);
+    // A small buffer cache: the embedded store holds counts, not a warehouse, and WASM memory never shrinks.
+    const options = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
+    db = inMemory ? await PGlite.create(options) : await PGlite.create(dataDir, options);
   } catch (cause) {
     throw new StoreError(`cannot open the embedded store in ${dataDir}: ${(cause as Error).message}`, { cause });
   }
@@ -30,4 +37,17 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     transaction: (work) => db.transaction((tx) => work(wrap(tx))),
     close: () => db.close(),
   };
+}
+
+/**
+ * Creating a new PGlite folder runs initdb inside WASM, which peaks at several hundred MB that the
+ * process never gives back; reopening an existing folder costs far less. So a new folder is
+ * initialised by a short-lived child process, and the long-running one only ever reopens.
+ */
+async function initialiseInChild(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = await import('@electric-sql/pglite'); const db = await PGlite.create(process.argv[1]); await db.close();`;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dataDir], {
+    cwd: new URL('../../', import.meta.url).pathname,
+    timeout: 120_000,
+  });
 }
