@@ -43,9 +43,11 @@ export async function benchIngest(): Promise<Record<string, string>> {
     await producer.disconnect();
 
     const dataDir = mkdtempSync(join(tmpdir(), 'clio-bench-ingest-'));
-    const child = spawn(process.execPath, [BIN, 'run'], {
+    // Executed through its shebang, exactly as `npx clio-stream run` starts it.
+    const child = spawn(BIN, ['run'], {
       env: {
         PATH: process.env.PATH,
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
         CLIO_KAFKA_BROKERS: brokers.join(','),
         CLIO_TOPIC_CONVERSATIONS: topic,
         CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,
