@@ -1,0 +1,112 @@
+import type { Random } from '../generate/random.ts';
+import type { NameAuditor } from './audit.ts';
+import type { Catalog, CatalogCluster } from './catalog.ts';
+import { defaultClusterCount, kmeans } from './kmeans.ts';
+import { clusterVocabularies, nameFromTerms, type Member } from './naming.ts';
+import { compilePolicyMatcher, type PolicyTaxonomy } from './policies.ts';
+import { normalise, quantile, type Vector } from './vectors.ts';
+
+/** One conversation as the catalog build sees it: its request facet, keyed account hash and embedding. */
+export interface CatalogItem {
+  request: string;
+  account: string;
+  vector: Vector;
+}
+
+export interface AssembleOptions {
+  clusters?: number;
+  random: Random;
+  minAccounts: number;
+  minConversations: number;
+  vocabularyK: number;
+  /** Members' similarity quantile that becomes the cluster's novelty threshold. */
+  thresholdQuantile: number;
+  policies: PolicyTaxonomy;
+  auditor: NameAuditor;
+  embedding: { model_id: string; dimension: number };
+  facetExtractor: string;
+  now: Date;
+  /** Called per finished step, for progress output. */
+  onStep?: (step: string) => void;
+}
+
+export const UNNAMED = { name: 'Unnamed cluster', description: 'Below the privacy thresholds, so not described.' };
+
+/**
+ * Clio's batch steps after embedding, as pure computation: k-means leaves, calibrated novelty
+ * thresholds, names from k-anonymous vocabulary passed through the auditor, policy areas, and one
+ * level of parents (k-means over the leaf centroids, named from their members).
+ */
+export async function assembleCatalog(items: readonly CatalogItem[], o: AssembleOptions): Promise<Catalog> {
+  const k = o.clusters ?? defaultClusterCount(items.length);
+  const result = kmeans(items.map((i) => i.vector), k, o.random);
+  o.onStep?.(`k-means: ${result.centroids.length} clusters in ${result.iterations} iterations`);
+
+  // Leaves ordered by size, so ids read from the largest cluster down.
+  const groups = result.centroids.map((centroid, c) => ({ centroid, members: [] as number[] }));
+  result.assignment.forEach((c, i) => groups[c]!.members.push(i));
+  const leaves = groups.filter((g) => g.members.length > 0).sort((a, b) => b.members.length - a.members.length);
+  const matchPolicies = compilePolicyMatcher(o.policies);
+
+  const describe = async (memberIdx: readonly number[][]) => {
+    const members: Member[][] = memberIdx.map((idx) => idx.map((i) => ({ text: items[i]!.request, account: items[i]!.account })));
+    const vocabularies = clusterVocabularies(members, o.vocabularyK);
+    return Promise.all(
+      members.map(async (m, j) => {
+        const accounts = new Set(m.map((x) => x.account)).size;
+        const base = { size: m.length, unique_accounts: accounts, policy_areas: matchPolicies(m.map((x) => x.text)) };
+        if (accounts < o.minAccounts || m.length < o.minConversations) return { ...base, ...UNNAMED, named: false };
+        const candidate = nameFromTerms(vocabularies[j]!.ranked);
+        if (!candidate) return { ...base, ...UNNAMED, named: false };
+        const verdict = await o.auditor.audit(candidate, vocabularies[j]!.allowed);
+        return verdict.pass ? { ...base, ...candidate, named: true } : { ...base, ...UNNAMED, named: false };
+      }),
+    );
+  };
+
+  const leafInfo = await describe(leaves.map((l) => l.members));
+  o.onStep?.(`named ${leafInfo.filter((l) => l.named).length} of ${leaves.length} clusters`);
+  const clusters: CatalogCluster[] = leaves.map((leaf, j) => ({
+    id: `c-${String(j + 1).padStart(3, '0')}`,
+    ...leafInfo[j]!,
+    parent: null,
+    level: 0,
+    centroid: leaf.centroid,
+    provisional: false,
+    similarity_threshold: leaf.members.length > 1 ? quantile(leaf.members.map((i) => result.similarity[i]!), o.thresholdQuantile) : 0.5,
+  }));
+
+  if (leaves.length >= 4) {
+    const parentK = Math.max(2, Math.round(Math.sqrt(leaves.length)));
+    const top = kmeans(leaves.map((l) => l.centroid), parentK, o.random);
+    const parentGroups = top.centroids.map(() => [] as number[]).map((_, p) => top.assignment.flatMap((a, j) => (a === p ? [j] : [])));
+    const used = parentGroups.filter((g) => g.length > 0);
+    const parentInfo = await describe(used.map((g) => g.flatMap((j) => leaves[j]!.members)));
+    used.forEach((children, p) => {
+      const id = `p-${String(p + 1).padStart(2, '0')}`;
+      const sum = new Array<number>(o.embedding.dimension).fill(0);
+      for (const j of children) leaves[j]!.centroid.forEach((x, d) => (sum[d]! += x * leaves[j]!.members.length));
+      for (const j of children) clusters[j]!.parent = id;
+      clusters.push({
+        id,
+        ...parentInfo[p]!,
+        policy_areas: [...new Set([...parentInfo[p]!.policy_areas, ...children.flatMap((j) => clusters[j]!.policy_areas)])],
+        parent: null,
+        level: 1,
+        centroid: normalise(sum),
+        provisional: false,
+        similarity_threshold: Math.min(...children.map((j) => clusters[j]!.similarity_threshold)),
+      });
+    });
+    o.onStep?.(`hierarchy: ${used.length} parent clusters`);
+  }
+
+  return {
+    version: 1,
+    created_at: o.now.toISOString(),
+    embedding: o.embedding,
+    facet_extractor: o.facetExtractor,
+    privacy: { min_accounts: o.minAccounts, min_conversations: o.minConversations, vocabulary_k: o.vocabularyK },
+    clusters,
+  };
+}

@@ -1,0 +1,152 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { Embedder } from '../embed/embedder.ts';
+import { UsageError } from '../errors.ts';
+import type { FacetExtractor } from '../facets/facets.ts';
+import type { Conversation } from '../ingest/conversation.ts';
+import { FileSource } from '../ingest/file-source.ts';
+import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
+import { seededRandom } from '../generate/random.ts';
+import { redactConversation } from '../redact/redact.ts';
+import type { Progress } from '../util/progress.ts';
+import { assembleCatalog, type CatalogItem } from './assemble.ts';
+import type { NameAuditor } from './audit.ts';
+import { writeCatalog, type Catalog } from './catalog.ts';
+import type { PolicyTaxonomy } from './policies.ts';
+
+export interface BuildOptions {
+  input: string;
+  out: string;
+  clusters?: number;
+  seed: number;
+  limits: IngestLimits;
+  minAccounts: number;
+  minConversations: number;
+  vocabularyK: number;
+  thresholdQuantile: number;
+  extractor: FacetExtractor;
+  embedder: Embedder;
+  auditor: NameAuditor;
+  policies: PolicyTaxonomy;
+  progress: Progress;
+  now?: () => Date;
+}
+
+/** Conversations per facet/embedding batch, and per checkpoint append. */
+const BATCH = 64;
+
+/**
+ * `clio-stream catalog build`: Clio's batch pipeline over a JSONL sample — redact, facets, embed,
+ * cluster, name, audit, hierarchy — into catalog.json. Facets and embeddings are checkpointed in
+ * `<out>.work/` as they are made, so an interrupted build resumes where it stopped.
+ */
+export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
+  const conversations = await readSample(o.input, o.limits, o.progress);
+  const accounts = new Set(conversations.map((c) => c.account_id)).size;
+  const needed = Math.max(2 * (o.clusters ?? 2), o.minConversations * 2, 20);
+  if (conversations.length < needed || accounts < o.minAccounts) {
+    throw new UsageError(
+      `${o.input} has ${conversations.length} valid conversations from ${accounts} accounts: too small to cluster (need at least ${needed} conversations and ${o.minAccounts} accounts)`,
+    );
+  }
+
+  const work = `${o.out}.work`;
+  const key = await checkpointKey(o);
+  const meta = await openCheckpoint(work, key);
+  const hashAccount = (id: string) => createHmac('sha256', meta.salt).update(id).digest('hex').slice(0, 24);
+
+  // Stage 1: facets (request summaries) of redacted conversations.
+  const facetsFile = `${work}/facets.jsonl`;
+  const requests = existsSync(facetsFile) ? (await readFile(facetsFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { request: string; account: string }) : [];
+  o.progress.start('facets', conversations.length);
+  for (let i = requests.length; i < conversations.length; i += BATCH) {
+    const batch = conversations.slice(i, i + BATCH);
+    const facets = await o.extractor.extract(batch.map((c) => redactConversation(c).conversation));
+    const rows = facets.map((f, j) => ({ request: f.request, account: hashAccount(batch[j]!.account_id) }));
+    await appendFile(facetsFile, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    requests.push(...rows);
+    o.progress.update(requests.length);
+  }
+  o.progress.stop();
+
+  // Stage 2: embeddings of the request facets, appended as raw float32 rows.
+  const vectorsFile = `${work}/embeddings.f32`;
+  const dim = o.embedder.dimension;
+  const vectors: number[][] = [];
+  if (existsSync(vectorsFile)) {
+    const raw = await readFile(vectorsFile);
+    const floats = new Float32Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 4));
+    for (let r = 0; (r + 1) * dim <= floats.length; r++) vectors.push(Array.from(floats.subarray(r * dim, (r + 1) * dim)));
+  }
+  o.progress.start('embeddings', requests.length);
+  for (let i = vectors.length; i < requests.length; i += BATCH) {
+    const batch = await o.embedder.embed(requests.slice(i, i + BATCH).map((r) => r.request));
+    const floats = new Float32Array(batch.length * dim);
+    batch.forEach((v, j) => floats.set(v, j * dim));
+    await appendFile(vectorsFile, Buffer.from(floats.buffer));
+    vectors.push(...batch);
+    o.progress.update(vectors.length);
+  }
+  o.progress.stop();
+
+  // Stage 3: cluster, name, audit, hierarchy (fast: recomputed on resume).
+  const items: CatalogItem[] = requests.map((r, i) => ({ request: r.request, account: r.account, vector: vectors[i]! }));
+  const catalog = await assembleCatalog(items, {
+    clusters: o.clusters,
+    random: seededRandom(o.seed),
+    minAccounts: o.minAccounts,
+    minConversations: o.minConversations,
+    vocabularyK: o.vocabularyK,
+    thresholdQuantile: o.thresholdQuantile,
+    policies: o.policies,
+    auditor: o.auditor,
+    embedding: { model_id: o.embedder.modelId, dimension: dim },
+    facetExtractor: o.extractor.name,
+    now: (o.now ?? (() => new Date()))(),
+    onStep: (step) => o.progress.note(step),
+  });
+  await writeCatalog(o.out, catalog);
+  await rm(work, { recursive: true, force: true });
+  return catalog;
+}
+
+/** Valid conversations of the sample, deduplicated by id; invalid lines are counted and skipped. */
+async function readSample(input: string, limits: IngestLimits, progress: Progress): Promise<Conversation[]> {
+  try {
+    await stat(input);
+  } catch {
+    throw new UsageError(`cannot read --input ${input}`);
+  }
+  const byId = new Map<string, Conversation>();
+  let invalid = 0;
+  await new FileSource(input, 1000).run(async (chunk) => {
+    for (const record of chunk.records) {
+      const parsed = parseConversation(record.value, limits);
+      if (parsed.ok) byId.set(parsed.value.conversation.id, parsed.value.conversation);
+      else invalid++;
+    }
+  });
+  if (invalid > 0) progress.note(`skipped ${invalid} invalid lines of ${input}`);
+  return [...byId.values()];
+}
+
+/** What a checkpoint is valid for: the same input file, extractor and embedding model. */
+async function checkpointKey(o: BuildOptions): Promise<string> {
+  const s = await stat(o.input);
+  return createHash('sha256').update(JSON.stringify([o.input, s.size, s.mtimeMs, o.extractor.name, o.embedder.modelId, o.embedder.dimension])).digest('hex');
+}
+
+async function openCheckpoint(work: string, key: string): Promise<{ key: string; salt: string }> {
+  const metaFile = `${work}/meta.json`;
+  if (existsSync(metaFile)) {
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { key: string; salt: string };
+    if (meta.key === key) return meta;
+    await rm(work, { recursive: true, force: true }); // stale: another input or model
+  }
+  await mkdir(work, { recursive: true });
+  // Accounts are counted by a salted hash; the salt lives only as long as the checkpoint.
+  const meta = { key, salt: randomBytes(16).toString('hex') };
+  await writeFile(metaFile, JSON.stringify(meta));
+  return meta;
+}
