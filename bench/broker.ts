@@ -12,9 +12,15 @@ export async function withBroker<T>(work: (brokers: string[]) => Promise<T>): Pr
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
   const kafka = await startKafka({ port, controllerPort, dataDir, pidFile: join(dataDir, 'kafka.pid') });
+  // Interrupted benchmarks stop their broker too.
+  const onSignal = () => void kafka.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await work([kafka.brokers]);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await kafka.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

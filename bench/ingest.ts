@@ -61,7 +61,10 @@ export async function benchIngest(): Promise<Record<string, string>> {
     let log = '';
     child.stderr.on('data', (d) => (log += d));
     try {
-      const url = await waitFor(() => /"url":"(http:[^"]+)"/.exec(log)?.[1], 120_000, () => log);
+      const url = await waitFor(() => {
+        if (child.exitCode !== null) throw new Error(`clio-stream run exited (${child.exitCode}):\n${log.slice(-2000)}`);
+        return /"url":"(http:[^"]+)"/.exec(log)?.[1];
+      }, 120_000, () => log);
       let started = 0;
       let processed = 0;
       const deadline = Date.now() + 600_000;
@@ -82,8 +85,12 @@ export async function benchIngest(): Promise<Record<string, string>> {
         'ingest peak RSS (MB)': (peakKb / 1024).toFixed(0),
       };
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // An already-exited child fires no 'exit' again: waiting for it would leave an unsettled await.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,5 @@
 import type { Config } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { PlaceholderAssigner } from '../assign/assigner.ts';
 import { checkReachable, createKafka, ensureTopics } from '../ingest/kafka/client.ts';
 import { KafkaDeadLetterSink } from '../ingest/kafka/kafka-dead-letter.ts';
 import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
@@ -11,6 +10,7 @@ import { buildApp } from '../service/app.ts';
 import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
 import { IngestStore } from '../store/ingest-store.ts';
 import { openDatabase } from '../store/open.ts';
+import { createUnderstanding } from './understanding.ts';
 
 export interface RunningService {
   /** The API's address, e.g. http://127.0.0.1:8080. */
@@ -41,9 +41,13 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     ]);
   }
 
-  const db = await openDatabase(config.store);
-  const store = new IngestStore(db);
   const metrics = new PipelineMetrics();
+  const understanding = await createUnderstanding(config, metrics.registry);
+  const db = await openDatabase(config.store).catch(async (error) => {
+    await understanding.close();
+    throw error;
+  });
+  const store = new IngestStore(db);
   // The long-running consumer gets a more patient client than the start-up checks.
   const consumerKafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 8 }, logger);
   const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers);
@@ -58,7 +62,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     bucketMs: config.windows.bucketSeconds * 1000,
     store,
     deadLetters,
-    assigner: new PlaceholderAssigner(),
+    assigner: understanding.assigner,
     hashAccount: createIdHasher(secret, 'account'),
     hashConversation: createIdHasher(secret, 'conversation'),
     metrics,
@@ -76,7 +80,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     },
   });
   const url = await app.listen({ host: config.api.host, port: config.api.port });
-  logger.info({ url, store: store.description, source: source.description }, 'clio-stream running');
+  logger.info({ url, store: store.description, source: source.description, understanding: understanding.description }, 'clio-stream running');
 
   const progress = setInterval(() => logProgress(metrics, logger), 10_000);
   progress.unref();
@@ -92,6 +96,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
       await app.close();
       storeOpen = false;
       await store.close();
+      await understanding.close();
       await logProgress(metrics, logger);
     })());
   done.catch(() => {});

@@ -22,7 +22,8 @@ export interface ClusterVocabulary {
 
 /**
  * Class-based TF-IDF (as in BERTopic's c-TF-IDF): a term scores by its frequency in the cluster
- * times log(1 + mean terms per cluster / its frequency in all clusters). Only k-anonymous terms —
+ * times log(1 + mean terms per cluster / its frequency in all clusters), weighted by how much of
+ * its use is concentrated in this cluster. Only k-anonymous terms —
  * used by at least k distinct accounts in the cluster — are eligible, so no name can carry a word
  * that identifies a handful of people.
  */
@@ -58,7 +59,10 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
       const distinct = accounts.get(term)!.size;
       if (distinct < k) continue;
       allowed.add(term);
-      const score = (n / clusterTerms) * Math.log(1 + meanTermsPerCluster / overall.get(term)!);
+      // The last factor, the share of the term's uses that fall in this cluster, keeps words that
+      // every cluster uses alike (boilerplate, politeness) from naming any of them.
+      const total = overall.get(term)!;
+      const score = (n / clusterTerms) * Math.log(1 + meanTermsPerCluster / total) * (n / total);
       ranked.push({ term, score, accounts: distinct });
     }
     ranked.sort((a, b) => b.score - a.score || a.term.localeCompare(b.term));

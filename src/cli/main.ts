@@ -6,6 +6,11 @@ import { ClioError, ConfigError, UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startRun } from '../app/run.ts';
 import { runDemo } from '../app/demo.ts';
+import { createEmbedder, createExtractor } from '../app/understanding.ts';
+import { OfflineAuditor } from '../catalog/audit.ts';
+import { buildCatalog } from '../catalog/build.ts';
+import { DEFAULT_POLICIES_FILE, loadPolicies } from '../catalog/policies.ts';
+import { stderrProgress } from '../util/progress.ts';
 import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
 
 /** Parses the command line and runs one command; every expected failure ends in one clear line, no stack. */
@@ -59,6 +64,35 @@ export function buildProgram(): Command {
       await service.stop();
     });
 
+  const catalog = program.command('catalog').description('Build and inspect the topic catalog.');
+  catalog
+    .command('build')
+    .description("Clio's batch pipeline over a JSONL sample: redact, facets, embeddings, k-means, names from k-anonymous vocabulary, privacy audit, hierarchy, policy areas → catalog.json. Resumes an interrupted build.")
+    .requiredOption('--input <jsonl>', 'baseline sample of conversations (the input contract, one per line)')
+    .requiredOption('--out <catalog.json>', 'where to write the catalog (work files go to <out>.work/ until it is done)')
+    .option('--clusters <n>', 'number of leaf clusters (default: from the sample size)', parsePositive)
+    .option('--policies <yaml>', 'policy taxonomy', DEFAULT_POLICIES_FILE)
+    .option('--seed <n>', 'random seed for k-means', parseCount, 1)
+    .action(async (o: { input: string; out: string; clusters?: number; policies: string; seed: number }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      const policies = loadPolicies(o.policies);
+      const progress = stderrProgress();
+      const embedder = await createEmbedder(config.embeddings);
+      const extractor = createExtractor(config.facets);
+      try {
+        const built = await buildCatalog({
+          input: o.input, out: o.out, clusters: o.clusters, seed: o.seed, limits: config.ingest,
+          minAccounts: config.privacy.minAccounts, minConversations: config.privacy.minConversations, vocabularyK: config.privacy.vocabularyK,
+          thresholdQuantile: 0.05, extractor, embedder, auditor: new OfflineAuditor(), policies, progress,
+        });
+        const leaves = built.clusters.filter((c) => c.level === 0);
+        process.stderr.write(`wrote ${o.out}: ${leaves.length} clusters (${leaves.filter((c) => c.named).length} named), ${built.clusters.length - leaves.length} parents, ${built.embedding.model_id}\n`);
+      } finally {
+        await extractor.close?.();
+        await embedder.close();
+      }
+    });
+
   program
     .command('demo')
     .description('The embedded default end to end: a synthetic day of traffic through a Kafka topic (a local broker is started when none answers) into the pipeline and an embedded store, then a summary.')
@@ -107,6 +141,12 @@ export function buildProgram(): Command {
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return n;
 }
 

@@ -86,6 +86,10 @@ function convert(raw: string, kind: string, key: string, env: string): unknown {
       if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(key, `must be a whole number, got "${raw}" (from env ${env})`);
       return Number(raw);
     }
+    case 'number': {
+      if (!Number.isFinite(Number(raw)) || raw.trim() === '') throw new ConfigError(key, `must be a number, got "${raw}" (from env ${env})`);
+      return Number(raw);
+    }
     case 'boolean': {
       const v = raw.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;

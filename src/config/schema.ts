@@ -2,10 +2,13 @@
  * The one configuration schema. Defaults live here and nowhere else; `loadConfig` applies them once
  * and hands out a frozen object, so no stage ever reads process.env or sees an undefined option.
  */
+/** Privacy minimums no configuration can go below (DESIGN.md, privacy invariant 3). */
+export const PRIVACY_FLOOR = Object.freeze({ minAccounts: 5, minConversations: 10, vocabularyK: 3 });
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['kafka', 'store', 'ingest', 'privacy', 'windows', 'api', 'log', 'shutdown'],
+  required: ['kafka', 'store', 'ingest', 'privacy', 'catalog', 'facets', 'embeddings', 'windows', 'api', 'log', 'shutdown'],
   properties: {
     kafka: {
       type: 'object',
@@ -58,9 +61,67 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['accountHashSecret'],
+      required: ['accountHashSecret', 'minAccounts', 'minConversations', 'vocabularyK'],
       properties: {
         accountHashSecret: { type: ['string', 'null'], minLength: 16, default: null, description: 'HMAC key for account ids' },
+        // The minimums below are floors the code enforces: config can raise them, never lower them.
+        minAccounts: { type: 'integer', minimum: PRIVACY_FLOOR.minAccounts, default: 10, description: `at least ${PRIVACY_FLOOR.minAccounts} (the privacy floor)` },
+        minConversations: { type: 'integer', minimum: PRIVACY_FLOOR.minConversations, default: 20, description: `at least ${PRIVACY_FLOOR.minConversations} (the privacy floor)` },
+        vocabularyK: { type: 'integer', minimum: PRIVACY_FLOOR.vocabularyK, default: 5, description: `at least ${PRIVACY_FLOOR.vocabularyK} (the privacy floor)` },
+      },
+    },
+    catalog: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['path'],
+      properties: {
+        path: { type: ['string', 'null'], default: null, description: 'catalog.json from `catalog build`; without it every conversation counts as unassigned' },
+      },
+    },
+    facets: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['extractor', 'claude'],
+      properties: {
+        extractor: { enum: ['local', 'claude'], default: 'local' },
+        claude: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['apiKey', 'baseUrl', 'model', 'maxConcurrency', 'timeoutMs', 'hourlySpendCapUsd'],
+          properties: {
+            apiKey: { type: ['string', 'null'], default: null },
+            baseUrl: { type: ['string', 'null'], pattern: '^https?://', default: null, description: 'an http(s) URL' },
+            model: { type: 'string', minLength: 1, default: 'claude-haiku-4-5' },
+            maxConcurrency: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
+            timeoutMs: { type: 'integer', minimum: 1000, default: 60000 },
+            hourlySpendCapUsd: { type: 'number', minimum: 0, default: 10 },
+          },
+        },
+      },
+    },
+    embeddings: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['provider', 'workers', 'cacheEntries', 'http'],
+      properties: {
+        provider: { enum: ['local', 'http'], default: 'local' },
+        workers: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+        cacheEntries: { type: 'integer', minimum: 0, default: 50000 },
+        http: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['url', 'model', 'apiKey'],
+          properties: {
+            url: { type: ['string', 'null'], pattern: '^https?://', default: null, description: 'an OpenAI-compatible base URL such as http://host:8000/v1' },
+            model: { type: ['string', 'null'], default: null },
+            apiKey: { type: ['string', 'null'], default: null },
+          },
+        },
       },
     },
     windows: {
@@ -117,14 +178,25 @@ export interface Config {
   };
   store: { dataDir: string; databaseUrl: string | null };
   ingest: { maxMessageBytes: number; maxMessages: number; maxBlockChars: number };
-  privacy: { accountHashSecret: string | null };
+  privacy: { accountHashSecret: string | null; minAccounts: number; minConversations: number; vocabularyK: number };
+  catalog: { path: string | null };
+  facets: {
+    extractor: 'local' | 'claude';
+    claude: { apiKey: string | null; baseUrl: string | null; model: string; maxConcurrency: number; timeoutMs: number; hourlySpendCapUsd: number };
+  };
+  embeddings: {
+    provider: 'local' | 'http';
+    workers: number;
+    cacheEntries: number;
+    http: { url: string | null; model: string | null; apiKey: string | null };
+  };
   windows: { bucketSeconds: number };
   api: { host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
 }
 
-type Kind = 'string' | 'integer' | 'boolean' | 'list';
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 
 /** Environment variables and the config key each one sets. README's configuration table mirrors this list. */
 export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }> = [
@@ -144,6 +216,22 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_MAX_MESSAGES', key: 'ingest.maxMessages', kind: 'integer' },
   { env: 'CLIO_MAX_BLOCK_CHARS', key: 'ingest.maxBlockChars', kind: 'integer' },
   { env: 'CLIO_ACCOUNT_HASH_SECRET', key: 'privacy.accountHashSecret', kind: 'string' },
+  { env: 'CLIO_MIN_ACCOUNTS', key: 'privacy.minAccounts', kind: 'integer' },
+  { env: 'CLIO_MIN_CONVERSATIONS', key: 'privacy.minConversations', kind: 'integer' },
+  { env: 'CLIO_VOCABULARY_K', key: 'privacy.vocabularyK', kind: 'integer' },
+  { env: 'CLIO_CATALOG', key: 'catalog.path', kind: 'string' },
+  { env: 'CLIO_FACET_EXTRACTOR', key: 'facets.extractor', kind: 'string' },
+  { env: 'ANTHROPIC_API_KEY', key: 'facets.claude.apiKey', kind: 'string' },
+  { env: 'ANTHROPIC_BASE_URL', key: 'facets.claude.baseUrl', kind: 'string' },
+  { env: 'CLIO_CLAUDE_MODEL', key: 'facets.claude.model', kind: 'string' },
+  { env: 'CLIO_CLAUDE_CONCURRENCY', key: 'facets.claude.maxConcurrency', kind: 'integer' },
+  { env: 'CLIO_CLAUDE_HOURLY_SPEND_CAP_USD', key: 'facets.claude.hourlySpendCapUsd', kind: 'number' },
+  { env: 'CLIO_EMBEDDINGS', key: 'embeddings.provider', kind: 'string' },
+  { env: 'CLIO_EMBED_WORKERS', key: 'embeddings.workers', kind: 'integer' },
+  { env: 'CLIO_EMBED_CACHE_ENTRIES', key: 'embeddings.cacheEntries', kind: 'integer' },
+  { env: 'CLIO_EMBEDDINGS_URL', key: 'embeddings.http.url', kind: 'string' },
+  { env: 'CLIO_EMBEDDINGS_MODEL', key: 'embeddings.http.model', kind: 'string' },
+  { env: 'CLIO_EMBEDDINGS_API_KEY', key: 'embeddings.http.apiKey', kind: 'string' },
   { env: 'CLIO_BUCKET_SECONDS', key: 'windows.bucketSeconds', kind: 'integer' },
   { env: 'CLIO_API_HOST', key: 'api.host', kind: 'string' },
   { env: 'CLIO_API_PORT', key: 'api.port', kind: 'integer' },

@@ -56,6 +56,10 @@ describe('loadConfig', () => {
     [{ CLIO_ACCOUNT_HASH_SECRET: 'short' }, 'privacy.accountHashSecret', /16 characters/],
     [{ DATABASE_URL: 'mysql://x' }, 'store.databaseUrl', /must be a postgres:\/\/ or postgresql:\/\/ URL/],
     [{ CLIO_KAFKA_CREATE_TOPICS: 'maybe' }, 'kafka.createTopics', /true or false/],
+    [{ CLIO_MIN_ACCOUNTS: '2' }, 'privacy.minAccounts', /must be >= 5 \(at least 5 \(the privacy floor\)\)/],
+    [{ CLIO_VOCABULARY_K: '1' }, 'privacy.vocabularyK', /privacy floor/],
+    [{ CLIO_FACET_EXTRACTOR: 'gpt' }, 'facets.extractor', /allowed values/],
+    [{ CLIO_CLAUDE_HOURLY_SPEND_CAP_USD: 'lots' }, 'facets.claude.hourlySpendCapUsd', /must be a number/],
   ])('names the offending key for %o', (env, key, message) => {
     const error = errorOf(() => loadConfig({ env }));
     expect(error.key).toBe(key);

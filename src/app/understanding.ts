@@ -1,0 +1,78 @@
+import type { Registry } from 'prom-client';
+import { PlaceholderAssigner, type Assigner } from '../assign/assigner.ts';
+import { CatalogIndex } from '../assign/catalog-index.ts';
+import { UnderstandingAssigner } from '../assign/understanding-assigner.ts';
+import { readCatalog } from '../catalog/catalog.ts';
+import type { Config } from '../config/load.ts';
+import { CachedEmbedder } from '../embed/cache.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { HttpEmbedder } from '../embed/http-embedder.ts';
+import { LocalEmbedder } from '../embed/local-embedder.ts';
+import { ConfigError } from '../errors.ts';
+import { ClaudeFacetExtractor } from '../facets/claude-extractor.ts';
+import type { FacetExtractor } from '../facets/facets.ts';
+import { LocalFacetExtractor } from '../facets/local-extractor.ts';
+
+/** The configured embedder — embedded model or OpenAI-compatible endpoint — behind a text-hash cache. */
+export async function createEmbedder(config: Readonly<Config['embeddings']>): Promise<Embedder> {
+  let inner: Embedder;
+  if (config.provider === 'http') {
+    if (!config.http.url || !config.http.model) {
+      throw new ConfigError('embeddings.http.url', 'and embeddings.http.model are required when embeddings.provider is http (CLIO_EMBEDDINGS_URL, CLIO_EMBEDDINGS_MODEL)');
+    }
+    inner = await HttpEmbedder.create({ url: config.http.url, model: config.http.model, apiKey: config.http.apiKey ?? undefined });
+  } else {
+    inner = await LocalEmbedder.start({ workers: config.workers });
+  }
+  return config.cacheEntries > 0 ? new CachedEmbedder(inner, { maxEntries: config.cacheEntries }) : inner;
+}
+
+/** The configured facet extractor: local (default), or Claude with the local one as its fallback. */
+export function createExtractor(config: Readonly<Config['facets']>, registry?: Registry): FacetExtractor {
+  if (config.extractor === 'local') return new LocalFacetExtractor();
+  const c = config.claude;
+  if (!c.apiKey) throw new ConfigError('facets.claude.apiKey', 'is required when facets.extractor is claude (set ANTHROPIC_API_KEY)');
+  return new ClaudeFacetExtractor({
+    apiKey: c.apiKey,
+    baseURL: c.baseUrl ?? undefined,
+    model: c.model,
+    maxConcurrency: c.maxConcurrency,
+    timeoutMs: c.timeoutMs,
+    hourlySpendCapUsd: c.hourlySpendCapUsd,
+    fallback: new LocalFacetExtractor(),
+    registry,
+  });
+}
+
+export interface Understanding {
+  assigner: Assigner;
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The assigner for `run` and replay: the catalog's clusters when a catalog is configured, else the
+ * placeholder. The catalog's embedding model must be the configured one.
+ */
+export async function createUnderstanding(config: Readonly<Config>, registry?: Registry): Promise<Understanding> {
+  if (!config.catalog.path) {
+    return { assigner: new PlaceholderAssigner(), description: 'no catalog: every conversation counts as unassigned', close: async () => {} };
+  }
+  const catalog = await readCatalog(config.catalog.path);
+  const embedder = await createEmbedder(config.embeddings);
+  const extractor = createExtractor(config.facets, registry);
+  try {
+    const assigner = new UnderstandingAssigner(extractor, embedder, new CatalogIndex(catalog));
+    return {
+      assigner,
+      description: `catalog ${config.catalog.path} (${catalog.clusters.length} clusters), ${extractor.name} facets, ${embedder.modelId}`,
+      close: async () => {
+        await extractor.close?.();
+        await embedder.close();
+      },
+    };
+  } catch (error) {
+    await embedder.close();
+    throw error;
+  }
+}
