@@ -1,7 +1,15 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Not a test: nothing here asserts. */
+import { benchAssign } from './assign.ts';
+import { benchEmbed } from './embed.ts';
 import { benchIngest } from './ingest.ts';
+import { benchRedact } from './redact.ts';
 
-const benches: Array<[string, () => Promise<Record<string, string>>]> = [['ingest', benchIngest]];
+const benches: Array<[string, () => Promise<Record<string, string>>]> = [
+  ['ingest', benchIngest],
+  ['redact', benchRedact],
+  ['embed', benchEmbed],
+  ['assign', benchAssign],
+];
 const only = process.argv[2];
 
 for (const [name, bench] of benches) {

@@ -2,7 +2,13 @@ import type { Registry } from 'prom-client';
 import { PlaceholderAssigner, type Assigner } from '../assign/assigner.ts';
 import { CatalogIndex } from '../assign/catalog-index.ts';
 import { UnderstandingAssigner } from '../assign/understanding-assigner.ts';
+import { OfflineAuditor, type NameAuditor } from '../catalog/audit.ts';
 import { readCatalog } from '../catalog/catalog.ts';
+import { ClaudeAuditor } from '../catalog/claude-auditor.ts';
+import { ClaudeNamer } from '../catalog/claude-namer.ts';
+import { ClaudePolicyClassifier } from '../catalog/claude-policy.ts';
+import type { ClusterNamer, Member } from '../catalog/naming.ts';
+import type { PolicyTaxonomy } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { CachedEmbedder } from '../embed/cache.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -42,6 +48,23 @@ export function createExtractor(config: Readonly<Config['facets']>, registry?: R
     fallback: new LocalFacetExtractor(),
     registry,
   });
+}
+
+/**
+ * The catalog build's namer, auditor and policy classifier: Claude's (with Clio's prompts) when
+ * facets come from Claude, else the offline ones (distinctive k-anonymous terms, PII scan plus
+ * vocabulary rule, keyword rules).
+ */
+export function createCatalogJudges(config: Readonly<Config>, policies: PolicyTaxonomy) {
+  const c = config.facets.claude;
+  if (config.facets.extractor !== 'claude' || !c.apiKey) return { auditor: new OfflineAuditor() as NameAuditor };
+  const options = { apiKey: c.apiKey, baseURL: c.baseUrl ?? undefined, model: c.model, maxConcurrency: c.maxConcurrency, timeoutMs: c.timeoutMs, hourlySpendCapUsd: c.hourlySpendCapUsd };
+  const classifier = new ClaudePolicyClassifier(options);
+  return {
+    auditor: new ClaudeAuditor(options) as NameAuditor,
+    namer: new ClaudeNamer(options) as ClusterNamer,
+    classifyPolicies: (members: readonly Member[]) => classifier.classify(members, policies),
+  };
 }
 
 export interface Understanding {

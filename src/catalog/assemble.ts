@@ -2,7 +2,8 @@ import type { Random } from '../generate/random.ts';
 import type { NameAuditor } from './audit.ts';
 import type { Catalog, CatalogCluster } from './catalog.ts';
 import { defaultClusterCount, kmeans } from './kmeans.ts';
-import { clusterVocabularies, nameFromTerms, type Member } from './naming.ts';
+import { clusterVocabularies, TermNamer, type ClusterNamer, type Member } from './naming.ts';
+import { dot } from './vectors.ts';
 import { compilePolicyMatcher, type PolicyTaxonomy } from './policies.ts';
 import { normalise, quantile, type Vector } from './vectors.ts';
 
@@ -23,6 +24,10 @@ export interface AssembleOptions {
   thresholdQuantile: number;
   policies: PolicyTaxonomy;
   auditor: NameAuditor;
+  /** Default: the offline TermNamer. */
+  namer?: ClusterNamer;
+  /** Policy areas of a cluster from its members. Default: the taxonomy's keyword rules. */
+  classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   embedding: { model_id: string; dimension: number };
   facetExtractor: string;
   now: Date;
@@ -47,16 +52,18 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
   result.assignment.forEach((c, i) => groups[c]!.members.push(i));
   const leaves = groups.filter((g) => g.members.length > 0).sort((a, b) => b.members.length - a.members.length);
   const matchPolicies = compilePolicyMatcher(o.policies);
+  const classifyPolicies = o.classifyPolicies ?? (async (m: readonly Member[]) => matchPolicies(m.map((x) => x.text)));
 
-  const describe = async (memberIdx: readonly number[][]) => {
+  const namer = o.namer ?? new TermNamer();
+  const describe = async (memberIdx: readonly number[][], centroids: readonly Vector[]) => {
     const members: Member[][] = memberIdx.map((idx) => idx.map((i) => ({ text: items[i]!.request, account: items[i]!.account })));
     const vocabularies = clusterVocabularies(members, o.vocabularyK);
     return Promise.all(
       members.map(async (m, j) => {
         const accounts = new Set(m.map((x) => x.account)).size;
-        const base = { size: m.length, unique_accounts: accounts, policy_areas: matchPolicies(m.map((x) => x.text)) };
+        const base = { size: m.length, unique_accounts: accounts, policy_areas: await classifyPolicies(m) };
         if (accounts < o.minAccounts || m.length < o.minConversations) return { ...base, ...UNNAMED, named: false };
-        const candidate = nameFromTerms(vocabularies[j]!.ranked);
+        const candidate = await namer.nameCluster({ members: sample(m, 40), contrast: contrastSet(j, members, centroids), ranked: vocabularies[j]!.ranked });
         if (!candidate) return { ...base, ...UNNAMED, named: false };
         const verdict = await o.auditor.audit(candidate, vocabularies[j]!.allowed);
         return verdict.pass ? { ...base, ...candidate, named: true } : { ...base, ...UNNAMED, named: false };
@@ -64,7 +71,7 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     );
   };
 
-  const leafInfo = await describe(leaves.map((l) => l.members));
+  const leafInfo = await describe(leaves.map((l) => l.members), leaves.map((l) => l.centroid));
   o.onStep?.(`named ${leafInfo.filter((l) => l.named).length} of ${leaves.length} clusters`);
   const clusters: CatalogCluster[] = leaves.map((leaf, j) => ({
     id: `c-${String(j + 1).padStart(3, '0')}`,
@@ -79,11 +86,13 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
   if (leaves.length >= 4) {
     const parentK = Math.max(2, Math.round(Math.sqrt(leaves.length)));
     const top = kmeans(leaves.map((l) => l.centroid), parentK, o.random);
-    const parentGroups = top.centroids.map(() => [] as number[]).map((_, p) => top.assignment.flatMap((a, j) => (a === p ? [j] : [])));
-    const used = parentGroups.filter((g) => g.length > 0);
-    const parentInfo = await describe(used.map((g) => g.flatMap((j) => leaves[j]!.members)));
-    used.forEach((children, p) => {
+    const parents = top.centroids
+      .map((centroid, p) => ({ centroid, children: top.assignment.flatMap((a, j) => (a === p ? [j] : [])) }))
+      .filter((p) => p.children.length > 0);
+    const parentInfo = await describe(parents.map((p) => p.children.flatMap((j) => leaves[j]!.members)), parents.map((p) => p.centroid));
+    parents.forEach(({ children }, p) => {
       const id = `p-${String(p + 1).padStart(2, '0')}`;
+      // The parent's centroid weighs its children by size, as if clustered from their members.
       const sum = new Array<number>(o.embedding.dimension).fill(0);
       for (const j of children) leaves[j]!.centroid.forEach((x, d) => (sum[d]! += x * leaves[j]!.members.length));
       for (const j of children) clusters[j]!.parent = id;
@@ -98,7 +107,7 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
         similarity_threshold: Math.min(...children.map((j) => clusters[j]!.similarity_threshold)),
       });
     });
-    o.onStep?.(`hierarchy: ${used.length} parent clusters`);
+    o.onStep?.(`hierarchy: ${parents.length} parent clusters`);
   }
 
   return {
@@ -109,4 +118,19 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     privacy: { min_accounts: o.minAccounts, min_conversations: o.minConversations, vocabulary_k: o.vocabularyK },
     clusters,
   };
+}
+
+/** An evenly spaced sample, so a namer sees the cluster's spread, not its first rows. */
+function sample<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
+}
+
+/** A few members of the two nearest other clusters, for the namer's contrast. */
+function contrastSet(j: number, members: readonly Member[][], centroids: readonly Vector[]): Member[] {
+  const others = centroids
+    .map((c, q) => ({ q, sim: q === j ? -Infinity : dot(c, centroids[j]!) }))
+    .sort((a, b) => b.sim - a.sim)
+    .slice(0, 2);
+  return others.flatMap(({ q }) => (members[q] ? sample(members[q]!, 10) : []));
 }

@@ -12,6 +12,7 @@ import { redactConversation } from '../redact/redact.ts';
 import type { Progress } from '../util/progress.ts';
 import { assembleCatalog, type CatalogItem } from './assemble.ts';
 import type { NameAuditor } from './audit.ts';
+import type { ClusterNamer, Member } from './naming.ts';
 import { writeCatalog, type Catalog } from './catalog.ts';
 import type { PolicyTaxonomy } from './policies.ts';
 
@@ -28,6 +29,8 @@ export interface BuildOptions {
   extractor: FacetExtractor;
   embedder: Embedder;
   auditor: NameAuditor;
+  namer?: ClusterNamer;
+  classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   policies: PolicyTaxonomy;
   progress: Progress;
   now?: () => Date;
@@ -101,6 +104,8 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
     thresholdQuantile: o.thresholdQuantile,
     policies: o.policies,
     auditor: o.auditor,
+    namer: o.namer,
+    classifyPolicies: o.classifyPolicies,
     embedding: { model_id: o.embedder.modelId, dimension: dim },
     facetExtractor: o.extractor.name,
     now: (o.now ?? (() => new Date()))(),

@@ -112,3 +112,25 @@ function list(items: string[]): string {
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** What a namer sees of one cluster: sample summaries inside it, the nearest ones outside it, and its ranked vocabulary. */
+export interface NamingInput {
+  members: readonly Member[];
+  /** Summaries from the nearest other clusters: what the name must tell this one apart from. */
+  contrast: readonly Member[];
+  ranked: readonly ScoredTerm[];
+}
+
+/** Names a cluster (Clio: Claude with a contrast set; offline: distinctive k-anonymous terms). */
+export interface ClusterNamer {
+  readonly name: string;
+  nameCluster(input: NamingInput): Promise<ClusterName | undefined>;
+}
+
+/** The offline namer: c-TF-IDF terms from the k-anonymous vocabulary, no model. */
+export class TermNamer implements ClusterNamer {
+  readonly name = 'terms';
+  async nameCluster(input: NamingInput): Promise<ClusterName | undefined> {
+    return nameFromTerms(input.ranked);
+  }
+}

@@ -6,8 +6,7 @@ import { ClioError, ConfigError, UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startRun } from '../app/run.ts';
 import { runDemo } from '../app/demo.ts';
-import { createEmbedder, createExtractor } from '../app/understanding.ts';
-import { OfflineAuditor } from '../catalog/audit.ts';
+import { createCatalogJudges, createEmbedder, createExtractor } from '../app/understanding.ts';
 import { buildCatalog } from '../catalog/build.ts';
 import { DEFAULT_POLICIES_FILE, loadPolicies } from '../catalog/policies.ts';
 import { stderrProgress } from '../util/progress.ts';
@@ -83,7 +82,7 @@ export function buildProgram(): Command {
         const built = await buildCatalog({
           input: o.input, out: o.out, clusters: o.clusters, seed: o.seed, limits: config.ingest,
           minAccounts: config.privacy.minAccounts, minConversations: config.privacy.minConversations, vocabularyK: config.privacy.vocabularyK,
-          thresholdQuantile: 0.05, extractor, embedder, auditor: new OfflineAuditor(), policies, progress,
+          thresholdQuantile: 0.05, extractor, embedder, policies, progress, ...createCatalogJudges(config, policies),
         });
         const leaves = built.clusters.filter((c) => c.level === 0);
         process.stderr.write(`wrote ${o.out}: ${leaves.length} clusters (${leaves.filter((c) => c.named).length} named), ${built.clusters.length - leaves.length} parents, ${built.embedding.model_id}\n`);

@@ -50,7 +50,8 @@ export class HttpEmbedder implements Embedder {
     readonly dimension: number,
   ) {
     this.modelId = `openai-compatible/${options.model}`;
-    this.endpoint = options.url.replace(/\/+$/, '').endsWith('/embeddings') ? options.url : `${options.url.replace(/\/+$/, '')}/embeddings`;
+    const url = options.url.replace(/\/+$/, '');
+    this.endpoint = url.endsWith('/embeddings') ? url : `${url}/embeddings`;
   }
 
   /** A client; without an expected dimension, one probe request learns it. */

@@ -109,6 +109,7 @@ export class LocalEmbedder implements Embedder {
           this.queue.push({ call, texts: batch, resolve, reject });
         }),
     );
+    this.failQueueIfNoWorkers();
     this.dispatch();
     try {
       return (await Promise.all(parts)).flat();
@@ -180,7 +181,7 @@ export class LocalEmbedder implements Embedder {
     job?.reject(new EmbedError('embed_worker_failed', `embedding worker ${slot.index} ${detail}`, { retryable: true }));
     void slot.worker.terminate();
     if (this.closed) return;
-    // A replacement that cannot load is dropped (no crash loop); callers then see the load error.
+    // A replacement that cannot load leaves its slot empty (no crash loop); with no worker left, calls fail.
     this.spawn(slot.index).catch(() => undefined);
   }
 

@@ -83,11 +83,12 @@ export async function startAnthropicStandin(): Promise<AnthropicStandin> {
       timers.add(timer);
     });
 
-  async function respond(reply: FastifyReply, behaviour: Behaviour, model: string): Promise<unknown> {
+  /** Answers with the tool the request forced, as the real API does (record_facets otherwise). */
+  async function respond(reply: FastifyReply, behaviour: Behaviour, model: string, toolName = 'record_facets'): Promise<unknown> {
     switch (behaviour.kind) {
       case 'slow':
         await wait(behaviour.delayMs);
-        return respond(reply, behaviour.then, model);
+        return respond(reply, behaviour.then, model, toolName);
       case 'error':
         reply.code(behaviour.status).headers(behaviour.headers ?? {});
         return { type: 'error', error: { type: behaviour.type, message: `stand-in ${behaviour.type}` } };
@@ -96,7 +97,7 @@ export async function startAnthropicStandin(): Promise<AnthropicStandin> {
         messageSeq += 1;
         const content =
           behaviour.kind === 'ok'
-            ? [{ type: 'tool_use', id: `toolu_standin_${messageSeq}`, name: 'record_facets', input: behaviour.input }]
+            ? [{ type: 'tool_use', id: `toolu_standin_${messageSeq}`, name: toolName, input: behaviour.input }]
             : [{ type: 'text', text: behaviour.text, citations: null }];
         reply.header('request-id', `req_standin_${messageSeq}`);
         return {
@@ -120,7 +121,8 @@ export async function startAnthropicStandin(): Promise<AnthropicStandin> {
       const body = request.body as Record<string, any>;
       requests.push({ body, headers: { ...request.headers } });
       const behaviour = queue.shift() ?? fallback;
-      return await respond(reply, behaviour, String(body?.model ?? 'unknown'));
+      const forced = body?.tool_choice?.type === 'tool' ? String(body.tool_choice.name) : undefined;
+      return await respond(reply, behaviour, String(body?.model ?? 'unknown'), forced);
     } finally {
       inFlight -= 1;
     }

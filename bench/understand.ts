@@ -1,0 +1,85 @@
+/**
+ * Understanding benchmarks, offline: catalog build time for 10,000 conversations, then end-to-end
+ * conversations/s from a JSONL file through validation, redaction, local facets, the embedded
+ * model, HNSW assignment and the embedded store.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { CatalogIndex } from '../src/assign/catalog-index.ts';
+import { UnderstandingAssigner } from '../src/assign/understanding-assigner.ts';
+import { OfflineAuditor } from '../src/catalog/audit.ts';
+import { buildCatalog } from '../src/catalog/build.ts';
+import { loadPolicies } from '../src/catalog/policies.ts';
+import { CachedEmbedder } from '../src/embed/cache.ts';
+import { LocalEmbedder } from '../src/embed/local-embedder.ts';
+import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
+import { generateConversations } from '../src/generate/synthetic.ts';
+import { FileDeadLetterSink } from '../src/ingest/file-dead-letter.ts';
+import { FileSource } from '../src/ingest/file-source.ts';
+import { createIngestPipeline } from '../src/pipeline/ingest-pipeline.ts';
+import { createIdHasher } from '../src/privacy/account-hash.ts';
+import { PipelineMetrics, sumMetric } from '../src/service/metrics.ts';
+import { IngestStore } from '../src/store/ingest-store.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { openPglite } from '../src/store/pglite-client.ts';
+import { silentProgress } from '../src/util/progress.ts';
+
+const BUILD_COUNT = Number(process.env.BENCH_CATALOG_COUNT ?? 10_000);
+const STREAM_COUNT = Number(process.env.BENCH_STREAM_COUNT ?? 3_000);
+const limits = { maxMessageBytes: 1_048_576, maxMessages: 500, maxBlockChars: 200_000 };
+
+function writeJsonl(path: string, count: number, seed: number, prefix: string, startMs: number): void {
+  const lines: string[] = [];
+  for (const { conversation } of generateConversations({ count, seed, accounts: Math.ceil(count / 8), startMs, idPrefix: prefix })) lines.push(JSON.stringify(conversation));
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+export async function benchUnderstand(): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'clio-bench-understand-'));
+  const embedder = new CachedEmbedder(await LocalEmbedder.start({ workers: 2 }));
+  try {
+    const baseline = join(dir, 'baseline.jsonl');
+    writeJsonl(baseline, BUILD_COUNT, 1, 'base', Date.parse('2026-11-13T00:00:00Z'));
+    const started = performance.now();
+    const catalog = await buildCatalog({
+      input: baseline, out: join(dir, 'catalog.json'), seed: 1, limits, minAccounts: 10, minConversations: 20, vocabularyK: 5, thresholdQuantile: 0.05,
+      extractor: new LocalFacetExtractor(), embedder, auditor: new OfflineAuditor(), policies: loadPolicies(), progress: silentProgress,
+    });
+    const buildSeconds = (performance.now() - started) / 1000;
+
+    // A fresh cache, so the stream is not served from the build's embeddings.
+    const streamEmbedder = new CachedEmbedder(embedder);
+    const stream = join(dir, 'stream.jsonl');
+    writeJsonl(stream, STREAM_COUNT, 2, 'live', Date.parse('2026-11-20T00:00:00Z'));
+    const db = await openPglite(join(dir, 'store'));
+    await migrate(db);
+    const store = new IngestStore(db);
+    const metrics = new PipelineMetrics({ processMetrics: false });
+    const deadLetters = new FileDeadLetterSink(join(dir, 'dlq.jsonl'));
+    const pipeline = createIngestPipeline({
+      consumer: 'bench', limits, bucketMs: 300_000, store, deadLetters,
+      assigner: new UnderstandingAssigner(new LocalFacetExtractor(), streamEmbedder, new CatalogIndex(catalog)),
+      hashAccount: createIdHasher('bench-secret-0123456789', 'account'),
+      hashConversation: createIdHasher('bench-secret-0123456789', 'conversation'),
+      metrics,
+      logger: pino({ level: 'silent' }),
+    });
+    const t = performance.now();
+    await new FileSource(stream, 256).run(pipeline);
+    const streamSeconds = (performance.now() - t) / 1000;
+    await deadLetters.close();
+    await store.close();
+    const stats = streamEmbedder.stats();
+    return {
+      [`catalog build, ${BUILD_COUNT} conversations (s)`]: buildSeconds.toFixed(1),
+      'catalog clusters (leaves + parents)': String(catalog.clusters.length),
+      [`end-to-end offline, ${STREAM_COUNT} conversations (conversations/s)`]: ((await sumMetric(metrics.processed)) / streamSeconds).toFixed(0),
+      'end-to-end embedding cache hit rate': (stats.hits / Math.max(1, stats.hits + stats.misses)).toFixed(2),
+    };
+  } finally {
+    await embedder.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClaudePolicyClassifier, type ClaudePolicyOptions } from '../../src/catalog/claude-policy.ts';
+import type { Member } from '../../src/catalog/naming.ts';
+import type { PolicyTaxonomy } from '../../src/catalog/policies.ts';
+import { behave, startAnthropicStandin, type AnthropicStandin } from '../helpers/anthropic-standin.ts';
+
+const TAXONOMY: PolicyTaxonomy = {
+  min_share: 0.3,
+  areas: [
+    { id: 'fraud', name: 'Fraud and scams', keywords: ['scam', 'phishing'] },
+    { id: 'scraping', name: 'Scraping at scale', keywords: ['scrape', 'crawl'] },
+    { id: 'weapons', name: 'Weapons', keywords: ['weapon', 'explosive'] },
+  ],
+};
+
+const ACCOUNTS = ['hmac-51aa09e3', 'hmac-e0c7b2d4'];
+const MEMBERS: Member[] = [
+  "The user's overall request for the assistant is to write a phishing email pretending to be a bank.",
+  "The user's overall request for the assistant is to draft a scam message asking for gift cards.",
+  "The user's overall request for the assistant is to scrape customer emails from a directory.",
+].map((text, i) => ({ text, account: ACCOUNTS[i % ACCOUNTS.length]! }));
+
+describe('ClaudePolicyClassifier against the Messages API stand-in', () => {
+  let standin: AnthropicStandin;
+
+  beforeEach(async () => {
+    standin = await startAnthropicStandin();
+  });
+  afterEach(async () => {
+    await standin.close();
+  });
+
+  const make = (overrides: Partial<ClaudePolicyOptions> = {}) =>
+    new ClaudePolicyClassifier({ apiKey: 'test-key', baseURL: standin.url, sleep: async () => {}, random: () => 0.5, ...overrides });
+
+  it('offers the taxonomy ids as an enum and sends summaries without account hashes', async () => {
+    standin.enqueue(behave.ok({ area_ids: ['fraud'] }));
+    expect(await make().classify(MEMBERS, TAXONOMY)).toEqual(['fraud']);
+    const { body } = standin.requests[0]!;
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'classify_policy_areas' });
+    expect(body.tools[0].input_schema.properties.area_ids.items.enum).toEqual(['fraud', 'scraping', 'weapons']);
+    expect(body.messages[0].content).toContain(MEMBERS[0]!.text);
+    const wire = JSON.stringify(body);
+    for (const account of ACCOUNTS) expect(wire).not.toContain(account);
+  });
+
+  it('ignores ids outside the taxonomy and returns taxonomy order', async () => {
+    // The keyword matcher would say fraud and scraping: this answer is Claude's.
+    standin.enqueue(behave.ok({ area_ids: ['weapons', 'election-interference', 'fraud', 'FRAUD'] }));
+    expect(await make().classify(MEMBERS, TAXONOMY)).toEqual(['fraud', 'weapons']);
+    expect(standin.requests).toHaveLength(1);
+  });
+
+  it('falls back to the keyword matcher when the API fails', async () => {
+    standin.setDefault(behave.serverError());
+    expect(await make({ maxRetries: 1 }).classify(MEMBERS, TAXONOMY)).toEqual(['fraud', 'scraping']);
+    expect(standin.requests).toHaveLength(2);
+  });
+
+  it('falls back to the keyword matcher after a malformed reply and its retry', async () => {
+    standin.enqueue(behave.ok({ areas: 'fraud' }), behave.textOnly());
+    expect(await make().classify(MEMBERS.slice(0, 2), TAXONOMY)).toEqual(['fraud']);
+    expect(standin.requests).toHaveLength(2);
+  });
+
+  it('asks nothing for an empty cluster', async () => {
+    expect(await make().classify([], TAXONOMY)).toEqual([]);
+    expect(standin.requests).toHaveLength(0);
+  });
+});
