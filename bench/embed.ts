@@ -42,6 +42,8 @@ interface ChildRun {
   loadMs: number;
   loadedRss: number;
   embedMs: number;
+  /** CPU time over wall time while embedding: how many cores the run really got. */
+  cores: number;
   peakRss: number;
 }
 
@@ -61,10 +63,13 @@ function runInChild(workers: number, texts: readonly string[], nodeFlags: readon
     const loadedRss = process.memoryUsage().rss;
     await embedder.embed(texts.slice(0, 32 * workers)); // warm-up
     started = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < texts.length; i += callSize) await embedder.embed(texts.slice(i, i + callSize));
     const embedMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cores = (used.user + used.system) / 1000 / embedMs;
     await embedder.close();
-    process.stdout.write(JSON.stringify({ baseRss, loadMs, loadedRss, embedMs, peakRss: process.resourceUsage().maxRSS * 1024 }));`;
+    process.stdout.write(JSON.stringify({ baseRss, loadMs, loadedRss, embedMs, cores, peakRss: process.resourceUsage().maxRSS * 1024 }));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeFlags, '--import', tsx, '--input-type=module', '--eval', code], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -85,7 +90,8 @@ export async function benchEmbed(): Promise<Record<string, string>> {
   ];
   for (const [label, workers, flags] of runs) {
     const run = await runInChild(workers, texts, flags);
-    figures[`local model, ${label}`] = rate(texts.length, run.embedMs);
+    // On a shared machine the cores figure tells a slow run from a starved one.
+    figures[`local model, ${label}`] = `${rate(texts.length, run.embedMs)} (${run.cores.toFixed(2)} cores busy)`;
     figures[`model load, ${label}`] = `${run.loadMs.toFixed(0)} ms`;
     figures[`rss before / loaded / peak, ${label}`] = `${mb(run.baseRss)} / ${mb(run.loadedRss)} / ${mb(run.peakRss)}`;
   }

@@ -7,6 +7,7 @@ import { register } from 'tsx/esm/api';
 
 // The embedded store is PostgreSQL compiled to WebAssembly. Keeping V8 at its baseline WASM tier
 // (no second, optimised copy of that code) saves ~80 MB of resident memory for a few % of speed.
+// The embedded sentence model lifts it again for its own workers (LocalEmbedder.start).
 setFlagsFromString('--liftoff-only');
 setFlagsFromString('--max-semi-space-size=8');
 

@@ -42,9 +42,11 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   }
 
   const metrics = new PipelineMetrics();
-  const understanding = await createUnderstanding(config, metrics.registry);
-  const db = await openDatabase(config.store).catch(async (error) => {
-    await understanding.close();
+  // The store first: it compiles its WebAssembly under the launcher's baseline-tier flag, which the
+  // embedded model then lifts for its own (see LocalEmbedder.start).
+  const db = await openDatabase(config.store);
+  const understanding = await createUnderstanding(config, metrics.registry).catch(async (error) => {
+    await db.close();
     throw error;
   });
   const store = new IngestStore(db);

@@ -1,20 +1,10 @@
-import { ClioError } from '../errors.ts';
+import { assertSameModel } from '../embed/model-check.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { FacetExtractor } from '../facets/facets.ts';
 import type { Conversation } from '../ingest/conversation.ts';
 import { redactConversation } from '../redact/redact.ts';
 import type { Assigner, Assignment } from './assigner.ts';
 import type { CatalogIndex } from './catalog-index.ts';
-
-/** Refuses to compare vectors of different models: they live in different spaces. */
-export function assertSameModel(expected: { model_id: string; dimension: number }, embedder: Embedder): void {
-  if (expected.model_id !== embedder.modelId || expected.dimension !== embedder.dimension) {
-    throw new ClioError(
-      'model_mismatch',
-      `the catalog was built with ${expected.model_id} (d=${expected.dimension}) but the embedder is ${embedder.modelId} (d=${embedder.dimension}): rebuild the catalog or configure the same model`,
-    );
-  }
-}
 
 /**
  * The understanding stage behind the Assigner seam: redact → facets → embed the request facet →
@@ -26,7 +16,8 @@ export class UnderstandingAssigner implements Assigner {
     private readonly embedder: Embedder,
     private readonly index: CatalogIndex,
   ) {
-    assertSameModel(index.catalog.embedding, embedder);
+    const { model_id: modelId, dimension } = index.catalog.embedding;
+    assertSameModel({ modelId, dimension }, embedder);
   }
 
   async assign(conversations: readonly Conversation[]): Promise<Assignment[]> {
