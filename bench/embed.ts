@@ -35,7 +35,7 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 const rate = (count: number, ms: number): string => `${((count * 1000) / ms).toFixed(1)} sentences/s`;
 
 /** The launcher's V8 flags (bin/clio-stream.js), to see what they cost the model. */
-const LAUNCHER_FLAGS = ['--max-old-space-size=192', '--liftoff-only', '--max-semi-space-size=8'];
+const LAUNCHER_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
 interface ChildRun {
   baseRss: number;

@@ -3,12 +3,14 @@ import { benchAssign } from './assign.ts';
 import { benchEmbed } from './embed.ts';
 import { benchIngest } from './ingest.ts';
 import { benchRedact } from './redact.ts';
+import { benchUnderstand } from './understand.ts';
 
 const benches: Array<[string, () => Promise<Record<string, string>>]> = [
   ['ingest', benchIngest],
   ['redact', benchRedact],
   ['embed', benchEmbed],
   ['assign', benchAssign],
+  ['understand', benchUnderstand],
 ];
 const only = process.argv[2];
 

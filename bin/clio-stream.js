@@ -5,10 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { register } from 'tsx/esm/api';
 
-// The embedded store is PostgreSQL compiled to WebAssembly. Keeping V8 at its baseline WASM tier
-// (no second, optimised copy of that code) saves ~80 MB of resident memory for a few % of speed.
-// The embedded sentence model lifts it again for its own workers (LocalEmbedder.start).
-setFlagsFromString('--liftoff-only');
+// A small young generation: the stream allocates many short-lived objects, and V8 would otherwise
+// grow it to tens of MB.
 setFlagsFromString('--max-semi-space-size=8');
 
 register();

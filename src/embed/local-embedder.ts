@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import type { Worker } from 'node:worker_threads';
 import { textBatches } from './batches.ts';
 import { clipText } from './clip-text.ts';
@@ -85,9 +84,6 @@ export class LocalEmbedder implements Embedder {
   static async start(options: LocalEmbedderOptions = {}): Promise<LocalEmbedder> {
     const count = options.workers ?? availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`workers must be a positive integer, got ${count}`);
-    // The launcher keeps WebAssembly at its baseline tier to save the embedded store's memory; the
-    // model needs optimised code (30–40 % faster), and V8 flags are read when a module compiles.
-    setFlagsFromString('--no-liftoff-only');
     const embedder = new LocalEmbedder(options);
     try {
       await Promise.all(Array.from({ length: count }, (_, i) => embedder.spawn(i)));
