@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/reporters/summary-line.ts'],
     // Starts a local Kafka broker and a temporary PostgreSQL unless KAFKA_BROKERS / TEST_DATABASE_URL are set.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',

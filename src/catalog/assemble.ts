@@ -3,9 +3,8 @@ import type { NameAuditor } from './audit.ts';
 import type { Catalog, CatalogCluster } from './catalog.ts';
 import { defaultClusterCount, kmeans } from './kmeans.ts';
 import { clusterVocabularies, TermNamer, type ClusterNamer, type Member } from './naming.ts';
-import { dot } from './vectors.ts';
 import { compilePolicyMatcher, type PolicyTaxonomy } from './policies.ts';
-import { normalise, quantile, type Vector } from './vectors.ts';
+import { dot, normalise, quantile, type Vector } from './vectors.ts';
 
 /** One conversation as the catalog build sees it: its request facet, keyed account hash and embedding. */
 export interface CatalogItem {

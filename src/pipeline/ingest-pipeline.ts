@@ -1,4 +1,4 @@
-import type { Assigner } from '../assign/assigner.ts';
+import type { Assigner, Assignment } from '../assign/assigner.ts';
 import type { DeadLetter, DeadLetterSink } from '../ingest/dead-letter.ts';
 import type { ChunkHandler, SourceChunk } from '../ingest/source.ts';
 import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
@@ -7,6 +7,9 @@ import type { Logger } from '../log.ts';
 import type { IdHasher } from '../privacy/account-hash.ts';
 import type { PipelineMetrics } from '../service/metrics.ts';
 import type { ChunkOutcome, CountedConversation, IngestStore } from '../store/ingest-store.ts';
+
+/** Conversations per assigner call; a heartbeat follows each. */
+export const ASSIGN_BATCH = 64;
 
 export interface IngestPipelineDeps {
   /** Names this pipeline's offsets in the store (the consumer group, or "replay"). */
@@ -54,8 +57,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
 
     const unseen = await store.unseen(valid.map((v) => v.idHash));
     const toAssign = valid.filter((v) => unseen.has(v.idHash));
-    const assignments = await deps.assigner.assign(toAssign.map((v) => v.value.conversation));
-    await chunk.heartbeat();
+    // Understanding is slow (an embedding model, or Claude): assign in small batches and keep the
+    // group membership alive between them, so a long chunk never looks like a dead consumer.
+    const assignments: Assignment[] = [];
+    for (let i = 0; i < toAssign.length; i += ASSIGN_BATCH) {
+      assignments.push(...(await deps.assigner.assign(toAssign.slice(i, i + ASSIGN_BATCH).map((v) => v.value.conversation))));
+      await chunk.heartbeat();
+    }
 
     const conversations: CountedConversation[] = toAssign.map((v, i) => ({
       idHash: v.idHash,

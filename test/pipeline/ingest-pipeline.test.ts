@@ -111,3 +111,31 @@ describe('ingest pipeline over a JSONL file', () => {
     expect(readFileSync(dlq, 'utf8')).not.toContain('Canaryfield');
   });
 });
+
+describe('ingest pipeline with a slow assigner', () => {
+  it('assigns in batches and heartbeats between them', async () => {
+    const db = await openPglite(MEMORY_STORE);
+    await migrate(db);
+    const store = new IngestStore(db);
+    const calls: number[] = [];
+    let heartbeats = 0;
+    const pipeline = createIngestPipeline({
+      consumer: 'g', limits, bucketMs: BUCKET, store,
+      deadLetters: { write: async () => {}, close: async () => {} },
+      assigner: { assign: async (c) => (calls.push(c.length), c.map(() => ({ clusterId: 'c', similarity: 1, novel: false }))) },
+      hashAccount: createIdHasher('test-secret-0123456789', 'account'),
+      hashConversation: createIdHasher('test-secret-0123456789', 'conversation'),
+      metrics: new PipelineMetrics({ processMetrics: false }),
+      logger: createLogger('silent'),
+    });
+    const records = [...generateConversations({ count: 150, seed: 1 })].map(({ conversation }, i) => ({
+      value: Buffer.from(JSON.stringify(conversation)),
+      position: { topic: 't', partition: 0, offset: String(i) },
+    }));
+    await pipeline({ topic: 't', partition: 0, records, nextOffset: '150', heartbeat: async () => void heartbeats++ });
+    expect(calls).toEqual([64, 64, 22]);
+    expect(heartbeats).toBeGreaterThanOrEqual(4);
+    expect((await store.clusterCounts()).reduce((s, c) => s + c.conversations, 0)).toBe(150);
+    await store.close();
+  });
+});
