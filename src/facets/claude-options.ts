@@ -79,7 +79,7 @@ export interface ResolvedClaudeOptions {
 
 export function compileClaudeOptions(options: ClaudeExtractorOptions): Readonly<ResolvedClaudeOptions> {
   if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
-    throw new ConfigError('facets.apiKey', 'must be a non-empty string');
+    throw new ConfigError('facets.claude.apiKey', 'must be a non-empty string');
   }
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   if (options.maxRetries !== undefined) retry.maxRetries = options.maxRetries;
@@ -103,17 +103,17 @@ export function compileClaudeOptions(options: ClaudeExtractorOptions): Readonly<
     random: options.random ?? Math.random,
     renderLimits: Object.freeze({ ...DEFAULT_RENDER_LIMITS, ...options.renderLimits }),
   };
-  positiveInteger('facets.maxConcurrency', resolved.maxConcurrency);
-  positiveInteger('facets.timeoutMs', resolved.timeoutMs);
-  positiveInteger('facets.maxTokens', resolved.maxTokens);
-  positiveInteger('facets.breaker.failureThreshold', resolved.breaker.failureThreshold);
-  nonNegative('facets.maxRetries', resolved.retry.maxRetries, true);
-  nonNegative('facets.maxOutputRetries', resolved.maxOutputRetries, true);
-  nonNegative('facets.breaker.coolDownMs', resolved.breaker.coolDownMs);
-  nonNegative('facets.retry.baseDelayMs', resolved.retry.baseDelayMs);
-  nonNegative('facets.retry.maxDelayMs', resolved.retry.maxDelayMs);
-  nonNegative('facets.retry.maxRetryAfterMs', resolved.retry.maxRetryAfterMs);
-  if (!(resolved.hourlySpendCapUsd >= 0)) throw new ConfigError('facets.hourlySpendCapUsd', 'must be a number ≥ 0');
+  positiveInteger('facets.claude.maxConcurrency', resolved.maxConcurrency);
+  positiveInteger('facets.claude.timeoutMs', resolved.timeoutMs);
+  positiveInteger('facets.claude.maxTokens', resolved.maxTokens);
+  positiveInteger('facets.claude.breaker.failureThreshold', resolved.breaker.failureThreshold);
+  nonNegative('facets.claude.maxRetries', resolved.retry.maxRetries, true);
+  nonNegative('facets.claude.maxOutputRetries', resolved.maxOutputRetries, true);
+  nonNegative('facets.claude.breaker.coolDownMs', resolved.breaker.coolDownMs);
+  nonNegative('facets.claude.retry.baseDelayMs', resolved.retry.baseDelayMs);
+  nonNegative('facets.claude.retry.maxDelayMs', resolved.retry.maxDelayMs);
+  nonNegative('facets.claude.retry.maxRetryAfterMs', resolved.retry.maxRetryAfterMs);
+  if (!(resolved.hourlySpendCapUsd >= 0)) throw new ConfigError('facets.claude.hourlySpendCapUsd', 'must be a number ≥ 0');
   for (const [kind, price] of Object.entries(resolved.prices)) nonNegative(`facets.pricesUsdPerMTok.${kind}`, price);
   return Object.freeze(resolved);
 }
