@@ -63,9 +63,15 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
         const base = { size: m.length, unique_accounts: accounts, policy_areas: await classifyPolicies(m) };
         if (accounts < o.minAccounts || m.length < o.minConversations) return { ...base, ...UNNAMED, named: false };
         const candidate = await namer.nameCluster({ members: sample(m, 40), contrast: contrastSet(j, members, centroids), ranked: vocabularies[j]!.ranked });
-        if (!candidate) return { ...base, ...UNNAMED, named: false };
+        if (!candidate) {
+          o.onStep?.(`a cluster of ${m.length} has no term used by ${o.vocabularyK}+ accounts: left unnamed`);
+          return { ...base, ...UNNAMED, named: false };
+        }
         const verdict = await o.auditor.audit(candidate, vocabularies[j]!.allowed);
-        return verdict.pass ? { ...base, ...candidate, named: true } : { ...base, ...UNNAMED, named: false };
+        if (verdict.pass) return { ...base, ...candidate, named: true };
+        // The reasons name kinds and counts, never the candidate's words.
+        o.onStep?.(`a cluster of ${m.length} failed the ${o.auditor.name} privacy audit (${verdict.reasons.join('; ')}): left unnamed`);
+        return { ...base, ...UNNAMED, named: false };
       }),
     );
   };

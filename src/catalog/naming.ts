@@ -1,4 +1,4 @@
-import { termsOf } from './terms.ts';
+import { properNouns, termsOf } from './terms.ts';
 
 /** One member of a cluster as naming sees it: a privacy-preserving summary and a keyed account hash. */
 export interface Member {
@@ -31,7 +31,9 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
   const perCluster = clusters.map((members) => {
     const frequency = new Map<string, number>();
     const accounts = new Map<string, Set<string>>();
+    const capitalised = new Map<string, number>();
     for (const m of members) {
+      for (const word of properNouns(m.text)) capitalised.set(word, (capitalised.get(word) ?? 0) + 1);
       for (const term of termsOf(m.text)) {
         frequency.set(term, (frequency.get(term) ?? 0) + 1);
         let set = accounts.get(term);
@@ -39,7 +41,9 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
         set.add(m.account);
       }
     }
-    return { frequency, accounts };
+    // A word the members mostly capitalise mid-sentence is a proper noun: never part of a name.
+    const proper = new Set([...capitalised].filter(([word, n]) => n * 2 > (frequency.get(word) ?? 0)).map(([word]) => word));
+    return { frequency, accounts, proper };
   });
   const overall = new Map<string, number>();
   let totalTerms = 0;
@@ -51,13 +55,13 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
   }
   const meanTermsPerCluster = totalTerms / Math.max(1, clusters.length);
 
-  return perCluster.map(({ frequency, accounts }) => {
+  return perCluster.map(({ frequency, accounts, proper }) => {
     const clusterTerms = [...frequency.values()].reduce((a, b) => a + b, 0) || 1;
     const allowed = new Set<string>();
     const ranked: ScoredTerm[] = [];
     for (const [term, n] of frequency) {
       const distinct = accounts.get(term)!.size;
-      if (distinct < k) continue;
+      if (distinct < k || term.split(' ').some((w) => proper.has(w))) continue;
       allowed.add(term);
       // The last factor, the share of the term's uses that fall in this cluster, keeps words that
       // every cluster uses alike (boilerplate, politeness) from naming any of them.
