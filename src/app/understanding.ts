@@ -5,7 +5,10 @@ import { UnderstandingAssigner } from '../assign/understanding-assigner.ts';
 import { OfflineAuditor, type NameAuditor } from '../catalog/audit.ts';
 import { readCatalog } from '../catalog/catalog.ts';
 import { ClaudeAuditor } from '../catalog/claude-auditor.ts';
+import { ClaudeHierarchy } from '../catalog/claude-hierarchy.ts';
 import { ClaudeNamer } from '../catalog/claude-namer.ts';
+import type { ParentGrouper } from '../catalog/hierarchy.ts';
+import { seededRandom } from '../generate/random.ts';
 import { ClaudePolicyClassifier } from '../catalog/claude-policy.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
 import type { PolicyTaxonomy } from '../catalog/policies.ts';
@@ -51,11 +54,11 @@ export function createExtractor(config: Readonly<Config['facets']>, registry?: R
 }
 
 /**
- * The catalog build's namer, auditor and policy classifier: Claude's (with Clio's prompts) when
- * facets come from Claude, else the offline ones (distinctive k-anonymous terms, PII scan plus
- * vocabulary rule, keyword rules).
+ * The catalog build's namer, auditor, hierarchy and policy classifier: Claude's (with Clio's
+ * prompts) when facets come from Claude, else the offline ones (distinctive k-anonymous terms, PII
+ * scan plus vocabulary rule, k-means over centroids, keyword rules).
  */
-export function createCatalogJudges(config: Readonly<Config>, policies: PolicyTaxonomy) {
+export function createCatalogJudges(config: Readonly<Config>, policies: PolicyTaxonomy, seed = 1) {
   const c = config.facets.claude;
   if (config.facets.extractor !== 'claude' || !c.apiKey) return { auditor: new OfflineAuditor() as NameAuditor };
   const options = { apiKey: c.apiKey, baseURL: c.baseUrl ?? undefined, model: c.model, maxConcurrency: c.maxConcurrency, timeoutMs: c.timeoutMs, hourlySpendCapUsd: c.hourlySpendCapUsd };
@@ -63,6 +66,7 @@ export function createCatalogJudges(config: Readonly<Config>, policies: PolicyTa
   return {
     auditor: new ClaudeAuditor(options) as NameAuditor,
     namer: new ClaudeNamer(options) as ClusterNamer,
+    groupParents: new ClaudeHierarchy({ ...options, random: seededRandom(seed) }) as ParentGrouper,
     classifyPolicies: (members: readonly Member[]) => classifier.classify(members, policies),
   };
 }

@@ -1,6 +1,7 @@
 import type { Random } from '../generate/random.ts';
 import type { NameAuditor } from './audit.ts';
 import type { Catalog, CatalogCluster } from './catalog.ts';
+import { KMeansGrouper, type ParentGrouper } from './hierarchy.ts';
 import { defaultClusterCount, kmeans } from './kmeans.ts';
 import { clusterVocabularies, TermNamer, type ClusterNamer, type Member } from './naming.ts';
 import { compilePolicyMatcher, type PolicyTaxonomy } from './policies.ts';
@@ -25,6 +26,8 @@ export interface AssembleOptions {
   auditor: NameAuditor;
   /** Default: the offline TermNamer. */
   namer?: ClusterNamer;
+  /** How leaves are grouped under parents. Default: k-means over their centroids. */
+  groupParents?: ParentGrouper;
   /** Policy areas of a cluster from its members. Default: the taxonomy's keyword rules. */
   classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   embedding: { model_id: string; dimension: number };
@@ -89,17 +92,17 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
   }));
 
   if (leaves.length >= 4) {
-    const parentK = Math.max(2, Math.round(Math.sqrt(leaves.length)));
-    const top = kmeans(leaves.map((l) => l.centroid), parentK, o.random);
-    const parents = top.centroids
-      .map((centroid, p) => ({ centroid, children: top.assignment.flatMap((a, j) => (a === p ? [j] : [])) }))
-      .filter((p) => p.children.length > 0);
-    const parentInfo = await describe(parents.map((p) => p.children.flatMap((j) => leaves[j]!.members)), parents.map((p) => p.centroid));
-    parents.forEach(({ children }, p) => {
-      const id = `p-${String(p + 1).padStart(2, '0')}`;
-      // The parent's centroid weighs its children by size, as if clustered from their members.
+    const grouper = o.groupParents ?? new KMeansGrouper(o.random);
+    const groups = await grouper.group(clusters.map((c) => ({ name: c.name, description: c.description, centroid: c.centroid, named: c.named })));
+    // The parent's centroid weighs its children by size, as if clustered from their members.
+    const parents = groups.map((children) => {
       const sum = new Array<number>(o.embedding.dimension).fill(0);
       for (const j of children) leaves[j]!.centroid.forEach((x, d) => (sum[d]! += x * leaves[j]!.members.length));
+      return { children, centroid: normalise(sum) };
+    });
+    const parentInfo = await describe(parents.map((p) => p.children.flatMap((j) => leaves[j]!.members)), parents.map((p) => p.centroid));
+    parents.forEach(({ children, centroid }, p) => {
+      const id = `p-${String(p + 1).padStart(2, '0')}`;
       for (const j of children) clusters[j]!.parent = id;
       clusters.push({
         id,
@@ -107,12 +110,12 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
         policy_areas: [...new Set([...parentInfo[p]!.policy_areas, ...children.flatMap((j) => clusters[j]!.policy_areas)])],
         parent: null,
         level: 1,
-        centroid: normalise(sum),
+        centroid,
         provisional: false,
         similarity_threshold: Math.min(...children.map((j) => clusters[j]!.similarity_threshold)),
       });
     });
-    o.onStep?.(`hierarchy: ${parents.length} parent clusters`);
+    o.onStep?.(`hierarchy (${grouper.name}): ${parents.length} parent clusters`);
   }
 
   return {

@@ -13,6 +13,7 @@ import type { Progress } from '../util/progress.ts';
 import { assembleCatalog, type CatalogItem } from './assemble.ts';
 import type { NameAuditor } from './audit.ts';
 import type { ClusterNamer, Member } from './naming.ts';
+import type { ParentGrouper } from './hierarchy.ts';
 import { writeCatalog, type Catalog } from './catalog.ts';
 import type { PolicyTaxonomy } from './policies.ts';
 
@@ -30,6 +31,7 @@ export interface BuildOptions {
   embedder: Embedder;
   auditor: NameAuditor;
   namer?: ClusterNamer;
+  groupParents?: ParentGrouper;
   classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   policies: PolicyTaxonomy;
   progress: Progress;
@@ -105,6 +107,7 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
     policies: o.policies,
     auditor: o.auditor,
     namer: o.namer,
+    groupParents: o.groupParents,
     classifyPolicies: o.classifyPolicies,
     embedding: { model_id: o.embedder.modelId, dimension: dim },
     facetExtractor: o.extractor.name,

@@ -82,7 +82,7 @@ export function buildProgram(): Command {
         const built = await buildCatalog({
           input: o.input, out: o.out, clusters: o.clusters, seed: o.seed, limits: config.ingest,
           minAccounts: config.privacy.minAccounts, minConversations: config.privacy.minConversations, vocabularyK: config.privacy.vocabularyK,
-          thresholdQuantile: 0.05, extractor, embedder, policies, progress, ...createCatalogJudges(config, policies),
+          thresholdQuantile: 0.05, extractor, embedder, policies, progress, ...createCatalogJudges(config, policies, o.seed),
         });
         const leaves = built.clusters.filter((c) => c.level === 0);
         process.stderr.write(`wrote ${o.out}: ${leaves.length} clusters (${leaves.filter((c) => c.named).length} named), ${built.clusters.length - leaves.length} parents, ${built.embedding.model_id}\n`);
