@@ -47,7 +47,6 @@ export async function benchIngest(): Promise<Record<string, string>> {
     const child = spawn(BIN, ['run'], {
       env: {
         PATH: process.env.PATH,
-        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
         CLIO_KAFKA_BROKERS: brokers.join(','),
         CLIO_TOPIC_CONVERSATIONS: topic,
         CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,

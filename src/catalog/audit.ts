@@ -1,5 +1,6 @@
 import { redact } from '../redact/redact.ts';
 import { TEMPLATE_WORDS, type ClusterName } from './naming.ts';
+import { words } from './terms.ts';
 
 export interface AuditVerdict {
   pass: boolean;
@@ -28,8 +29,7 @@ export class OfflineAuditor implements NameAuditor {
     const found = Object.keys(redact(text).counts);
     if (found.length > 0) reasons.push(`personal data found: ${found.join(', ')}`);
     const allowedWords = new Set([...allowedTerms].flatMap((t) => t.split(' ')));
-    const outside = [...new Set(text.toLowerCase().match(/[\p{L}][\p{L}\p{N}'-]*/gu) ?? [])]
-      .map((w) => w.replace(/['-]+$/, ''))
+    const outside = [...new Set(words(text.toLowerCase()))]
       .filter((w) => !allowedWords.has(w) && !TEMPLATE_WORDS.has(w));
     if (outside.length > 0) reasons.push(`${outside.length} word(s) outside the cluster's k-anonymous vocabulary`);
     const pass = reasons.length === 0;

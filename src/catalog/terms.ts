@@ -9,10 +9,14 @@ const STOPWORDS = new Set(
    và của là có cho với các những một được trong không này để người khi`.split(/\s+/),
 );
 
-/** Lower-case word tokens without stopwords; keeps letters, digits inside words, hyphens and apostrophes. */
+/** The words of a text as written: letters, then letters, digits, hyphens or apostrophes (none trailing). */
+export function words(text: string): string[] {
+  return (text.match(/[\p{L}][\p{L}\p{N}'-]*/gu) ?? []).map((w) => w.replace(/['-]+$/, ''));
+}
+
+/** Lower-case word tokens without stopwords. */
 export function tokenize(text: string): string[] {
-  const words = text.toLowerCase().match(/[\p{L}][\p{L}\p{N}'-]*/gu) ?? [];
-  return words.map((w) => w.replace(/['-]+$/, '')).filter((w) => w.length > 1 && !STOPWORDS.has(w));
+  return words(text.toLowerCase()).filter((w) => w.length > 1 && !STOPWORDS.has(w));
 }
 
 /**
@@ -22,9 +26,8 @@ export function tokenize(text: string): string[] {
 export function properNouns(text: string): Set<string> {
   const found = new Set<string>();
   for (const sentence of text.split(/(?<=[.!?])\s+|\n+/)) {
-    const words = sentence.match(/[\p{L}][\p{L}\p{N}'-]*/gu) ?? [];
-    for (const word of words.slice(1)) {
-      if (/^\p{Lu}\p{Ll}/u.test(word)) found.add(word.toLowerCase().replace(/['-]+$/, ''));
+    for (const word of words(sentence).slice(1)) {
+      if (/^\p{Lu}\p{Ll}/u.test(word)) found.add(word.toLowerCase());
     }
   }
   return found;

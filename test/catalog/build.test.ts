@@ -8,6 +8,7 @@ import { OfflineAuditor } from '../../src/catalog/audit.ts';
 import { buildCatalog } from '../../src/catalog/build.ts';
 import { readCatalog, type Catalog } from '../../src/catalog/catalog.ts';
 import { clusterVocabularies } from '../../src/catalog/naming.ts';
+import { words } from '../../src/catalog/terms.ts';
 import { loadPolicies } from '../../src/catalog/policies.ts';
 import { CachedEmbedder } from '../../src/embed/cache.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
@@ -82,7 +83,7 @@ describe('catalog build (offline extractor, embedded model)', () => {
     const vocab = clusterVocabularies([facets.map((f, i) => ({ text: f.request, account: conversations[i]!.account_id }))], 5)[0]!;
     const allowed = new Set([...vocab.allowed].flatMap((t) => t.split(' ')));
     for (const c of catalog.clusters.filter((x) => x.named)) {
-      for (const word of c.name.toLowerCase().match(/[\p{L}][\p{L}\p{N}'-]*/gu) ?? []) expect(allowed.has(word), word).toBe(true);
+      for (const word of words(c.name.toLowerCase())) expect(allowed.has(word), word).toBe(true);
     }
   });
 
