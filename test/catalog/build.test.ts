@@ -16,6 +16,7 @@ import { LocalEmbedder } from '../../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';
 import { generateConversations } from '../../src/generate/synthetic.ts';
 import { UsageError } from '../../src/errors.ts';
+import type { Progress } from '../../src/util/progress.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { canaryConversation, findCanary } from '../helpers/canary.ts';
 
@@ -29,6 +30,9 @@ describe('catalog build (offline extractor, embedded model)', () => {
   let embedder: Embedder;
   let catalog: Catalog;
   const conversations: Array<ReturnType<typeof canaryConversation>> = [];
+  // What `catalog build` prints on stderr: stage names, counts and audit reasons.
+  const printed: string[] = [];
+  const recording: Progress = { start: (stage, total) => printed.push(`${stage} ${total}`), update: (n) => printed.push(String(n)), stop() {}, note: (line) => printed.push(line) };
 
   beforeAll(async () => {
     for (const { conversation, topic } of generateConversations({ count: 2400, seed: 21, accounts: 600, targetBytes: 0 })) {
@@ -41,7 +45,7 @@ describe('catalog build (offline extractor, embedded model)', () => {
     embedder = new CachedEmbedder(await LocalEmbedder.start({ workers: 2 }));
     catalog = await buildCatalog({
       input, out, clusters: 12, seed: 1, limits, minAccounts: 10, minConversations: 20, vocabularyK: 5, thresholdQuantile: 0.05,
-      extractor: new LocalFacetExtractor(), embedder, auditor: new OfflineAuditor(), policies: loadPolicies(), progress: silentProgress,
+      extractor: new LocalFacetExtractor(), embedder, auditor: new OfflineAuditor(), policies: loadPolicies(), progress: recording,
     });
   }, 600_000);
   afterAll(async () => embedder?.close());
@@ -75,6 +79,8 @@ describe('catalog build (offline extractor, embedded model)', () => {
   it('names only groups above the thresholds, with k-anonymous words, and leaks no canary', async () => {
     const text = readFileSync(out, 'utf8');
     expect(findCanary(text)).toBeUndefined();
+    expect(printed.some((l) => l.startsWith('k-means'))).toBe(true);
+    expect(findCanary(printed.join('\n'))).toBeUndefined();
     for (const c of catalog.clusters) {
       if (c.unique_accounts < 10 || c.size < 20) expect(c.named).toBe(false);
     }
