@@ -5,6 +5,10 @@ export interface Assignment {
   clusterId: string;
   similarity: number;
   novel: boolean;
+  /** The clusters above the leaf (parent level), counted as well so that rules can watch them. */
+  ancestorIds?: readonly string[];
+  /** Only for novel conversations: what emerging-cluster discovery needs (an embedding and summary words, never raw text). */
+  novelty?: { embedding: readonly number[]; summaryWords: string };
 }
 
 /** The understanding seam: conversations in, one assignment each, in order. */

@@ -3,6 +3,7 @@ import type { Embedder } from '../embed/embedder.ts';
 import type { FacetExtractor } from '../facets/facets.ts';
 import type { Conversation } from '../ingest/conversation.ts';
 import { redactConversation } from '../redact/redact.ts';
+import { words } from '../catalog/terms.ts';
 import type { Assigner, Assignment } from './assigner.ts';
 import type { CatalogIndex } from './catalog-index.ts';
 
@@ -25,6 +26,9 @@ export class UnderstandingAssigner implements Assigner {
     const redacted = conversations.map((c) => redactConversation(c).conversation);
     const facets = await this.extractor.extract(redacted);
     const vectors = await this.embedder.embed(facets.map((f) => f.request));
-    return vectors.map((v) => this.index.assign(v));
+    return vectors.map((vector, i) => {
+      const assignment = this.index.assign(vector);
+      return assignment.novel ? { ...assignment, novelty: { embedding: vector, summaryWords: words(facets[i]!.request).join(' ') } } : assignment;
+    });
   }
 }

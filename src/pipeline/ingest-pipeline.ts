@@ -23,6 +23,19 @@ export interface IngestPipelineDeps {
   hashConversation: IdHasher;
   metrics: PipelineMetrics;
   logger: Logger;
+  /** Buckets starting before this time are closed (the watermark): later arrivals are counted as late. */
+  closedBeforeMs?: () => number;
+  /** Called with each conversation's assignment (replay's --assignments-out; raw ids stay inside the secure environment). */
+  onAssigned?: (rows: ReadonlyArray<{ id: string; assignment: Assignment }>) => Promise<void>;
+  /** Runs after each applied chunk, before the source commits it (detection on bucket close). */
+  afterChunk?: (outcome: ChunkOutcome) => Promise<void>;
+}
+
+/** A product name is a segment of the counts only when it is a short plain identifier (a closed, small set in practice). */
+const PRODUCT_SEGMENT = /^[a-z0-9][a-z0-9._-]{0,47}$/;
+
+export function productSegment(product: unknown): string | null {
+  return typeof product === 'string' && PRODUCT_SEGMENT.test(product) ? product : null;
 }
 
 /**
@@ -65,13 +78,21 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
       await chunk.heartbeat();
     }
 
-    const conversations: CountedConversation[] = toAssign.map((v, i) => ({
-      idHash: v.idHash,
-      accountHash: deps.hashAccount(v.value.conversation.account_id).toString('hex'),
-      eventTimeMs: v.value.eventTimeMs,
-      clusterId: assignments[i]!.clusterId,
-      offset: v.offset,
-    }));
+    if (deps.onAssigned) await deps.onAssigned(toAssign.map((v, i) => ({ id: v.value.conversation.id, assignment: assignments[i]! })));
+
+    const conversations: CountedConversation[] = toAssign.map((v, i) => {
+      const a = assignments[i]!;
+      return {
+        idHash: v.idHash,
+        accountHash: deps.hashAccount(v.value.conversation.account_id).toString('hex'),
+        eventTimeMs: v.value.eventTimeMs,
+        clusterId: a.clusterId,
+        ancestorIds: a.ancestorIds,
+        product: productSegment(v.value.conversation.metadata?.product),
+        novel: a.novel && a.novelty ? { nearestClusterId: a.clusterId, embedding: a.novelty.embedding, summaryWords: a.novelty.summaryWords } : undefined,
+        offset: v.offset,
+      };
+    });
     const outcome: ChunkOutcome = await store.applyChunk({
       consumer: deps.consumer,
       topic: chunk.topic,
@@ -80,16 +101,18 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
       bucketMs: deps.bucketMs,
       conversations,
       deadLetters: letters.map((l) => ({ reason: l.reason, offset: BigInt(l.position.offset) })),
-    });
+    }, deps.closedBeforeMs?.());
 
     for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });
     metrics.processed.inc(outcome.counted);
     metrics.duplicates.inc(outcome.duplicates + (valid.length - toAssign.length));
     metrics.alreadyApplied.inc(outcome.alreadyApplied + skipped);
+    metrics.late.inc(outcome.late);
     if (chunk.highWatermark !== undefined) {
       const lag = Number(BigInt(chunk.highWatermark) - BigInt(chunk.nextOffset));
       metrics.lag.set({ topic: chunk.topic, partition: String(chunk.partition) }, Math.max(0, lag));
     }
+    if (deps.afterChunk) await deps.afterChunk(outcome);
     const seconds = timer();
     logger.debug(
       { topic: chunk.topic, partition: chunk.partition, nextOffset: chunk.nextOffset, records: chunk.records.length, counted: outcome.counted, deadLettered: letters.length, seconds },

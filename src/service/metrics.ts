@@ -21,6 +21,11 @@ export class PipelineMetrics {
     help: 'Records skipped because the store had applied their offset (redelivery after a crash).',
     registers: [this.registry],
   });
+  readonly late = new Counter({
+    name: 'clio_late_conversations_total',
+    help: 'Conversations that arrived after the watermark closed their bucket (still stored and counted).',
+    registers: [this.registry],
+  });
   readonly chunkSeconds = new Histogram({
     name: 'clio_batch_duration_seconds',
     help: 'Time to validate, assign and store one chunk of records.',

@@ -6,9 +6,26 @@ export interface CountedConversation {
   idHash: string;
   accountHash: string;
   eventTimeMs: number;
+  /** The leaf cluster. */
   clusterId: string;
+  /** The leaf's ancestors (parent level): counted too, so that rules can watch parents. */
+  ancestorIds?: readonly string[];
+  /** metadata.product when it is a plain identifier: counted under its own segment as well as under ''. */
+  product?: string | null;
+  /** Set when no known conversation resembles this one: it joins the emergence pool. */
+  novel?: NovelRecord;
   offset: bigint;
 }
+
+/** What the emergence pool keeps of a novel conversation: its facet embedding and summary words, never raw text. */
+export interface NovelRecord {
+  nearestClusterId: string;
+  embedding: readonly number[];
+  summaryWords: string;
+}
+
+/** The product segment that means "all traffic". */
+export const ALL_PRODUCTS = '';
 
 /** Everything one source chunk changes, applied atomically with the partition's resume offset. */
 export interface ChunkUpdate {
@@ -28,6 +45,10 @@ export interface ChunkOutcome {
   duplicates: number;
   /** Records at offsets this store had already applied (replay after a crash). */
   alreadyApplied: number;
+  /** Counted conversations whose bucket had already closed when they arrived (still counted). */
+  late: number;
+  /** The highest event time applied so far, after this chunk (null while the store is empty). */
+  maxEventTimeMs: number | null;
 }
 
 export interface ClusterBucketCount {
@@ -69,7 +90,11 @@ export class IngestStore {
     return new Set(idHashes.filter((h) => !seenSet.has(h)));
   }
 
-  async applyChunk(update: ChunkUpdate): Promise<ChunkOutcome> {
+  /**
+   * @param closedBeforeMs buckets starting before this were closed by the watermark: a conversation
+   *   in one of them is late (counted, and reported in the outcome).
+   */
+  async applyChunk(update: ChunkUpdate, closedBeforeMs = -Infinity): Promise<ChunkOutcome> {
     return this.db.transaction(async (tx) => {
       const stored = await tx.query<{ next_offset: string | number }>(
         'SELECT next_offset FROM source_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
@@ -79,10 +104,13 @@ export class IngestStore {
       const fresh = update.conversations.filter((c) => c.offset >= from);
       const letters = update.deadLetters.filter((d) => d.offset >= from);
       const alreadyApplied = update.conversations.length - fresh.length + update.deadLetters.length - letters.length;
-      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied };
+      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied, late: 0, maxEventTimeMs: await readClock(tx) };
 
       const counted = await insertUnseen(tx, fresh);
       await addCounts(tx, counted, update.bucketMs);
+      await insertNovel(tx, counted);
+      const late = counted.filter((c) => Math.floor(c.eventTimeMs / update.bucketMs) * update.bucketMs < closedBeforeMs).length;
+      const maxEventTimeMs = await advanceClock(tx, counted);
       if (letters.length > 0) {
         const byReason = tally(letters.map((l) => l.reason));
         await tx.query(
@@ -96,13 +124,20 @@ export class IngestStore {
          ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
         [update.consumer, update.topic, update.partition, update.nextOffset.toString()],
       );
-      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied };
+      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs };
     });
   }
 
-  async clusterCounts(): Promise<ClusterBucketCount[]> {
+  /** The highest event time applied (the watermark's source), or null before the first conversation. */
+  async maxEventTime(): Promise<number | null> {
+    return readClock(this.db);
+  }
+
+  /** Every (cluster, bucket) count of one product segment (all traffic by default). */
+  async clusterCounts(product = ALL_PRODUCTS): Promise<ClusterBucketCount[]> {
     const rows = await this.db.query<{ cluster_id: string; bucket_start: Date; conversations: string | number; unique_accounts: string | number }>(
-      'SELECT cluster_id, bucket_start, conversations, unique_accounts FROM cluster_counts ORDER BY cluster_id, bucket_start',
+      'SELECT cluster_id, bucket_start, conversations, unique_accounts FROM cluster_counts WHERE product = $1 ORDER BY cluster_id, bucket_start',
+      [product],
     );
     return rows.map((r) => ({
       clusterId: r.cluster_id,
@@ -112,9 +147,10 @@ export class IngestStore {
     }));
   }
 
-  async trafficCounts(): Promise<Array<{ bucketStartMs: number; conversations: number }>> {
+  async trafficCounts(product = ALL_PRODUCTS): Promise<Array<{ bucketStartMs: number; conversations: number }>> {
     const rows = await this.db.query<{ bucket_start: Date; conversations: string | number }>(
-      'SELECT bucket_start, conversations FROM traffic_counts ORDER BY bucket_start',
+      'SELECT bucket_start, conversations FROM traffic_counts WHERE product = $1 ORDER BY bucket_start',
+      [product],
     );
     return rows.map((r) => ({ bucketStartMs: new Date(r.bucket_start).getTime(), conversations: Number(r.conversations) }));
   }
@@ -143,49 +179,112 @@ async function insertUnseen(tx: Tx, conversations: CountedConversation[]): Promi
   return conversations.filter((c) => isNew.delete(c.idHash));
 }
 
+/** The (cluster, product) series a conversation counts in: its leaf and ancestors, under all traffic and its product. */
+function segmentsOf(c: CountedConversation): Array<[string, string]> {
+  const products = c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS];
+  const clusters = [c.clusterId, ...(c.ancestorIds ?? [])];
+  return clusters.flatMap((cluster) => products.map((product): [string, string] => [cluster, product]));
+}
+
 async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs: number): Promise<void> {
   if (conversations.length === 0) return;
   const bucketOf = (ms: number) => Math.floor(ms / bucketMs) * bucketMs;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const sep = '\u0000';
 
-  // Distinct accounts: the primary key decides which (cluster, bucket, account) triples are new.
-  const triples = new Map<string, [string, number, string]>();
+  // Distinct accounts: the primary key decides which (cluster, product, bucket, account) rows are new.
+  const quads = new Map<string, [string, string, number, string]>();
   for (const c of conversations) {
     const bucket = bucketOf(c.eventTimeMs);
-    triples.set(`${c.clusterId}\u0000${bucket}\u0000${c.accountHash}`, [c.clusterId, bucket, c.accountHash]);
+    for (const [cluster, product] of segmentsOf(c)) quads.set([cluster, product, bucket, c.accountHash].join(sep), [cluster, product, bucket, c.accountHash]);
   }
-  const triplesList = [...triples.values()];
-  const newAccounts = await tx.query<{ cluster_id: string; bucket_start: Date }>(
-    `INSERT INTO cluster_accounts (cluster_id, bucket_start, account_hash)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]) ON CONFLICT DO NOTHING RETURNING cluster_id, bucket_start`,
-    [triplesList.map((t) => t[0]), triplesList.map((t) => iso(t[1])), triplesList.map((t) => t[2])],
+  const quadList = [...quads.values()];
+  const newAccounts = await tx.query<{ cluster_id: string; product: string; bucket_start: Date }>(
+    `INSERT INTO cluster_accounts (cluster_id, product, bucket_start, account_hash)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) ON CONFLICT DO NOTHING RETURNING cluster_id, product, bucket_start`,
+    [quadList.map((q) => q[0]), quadList.map((q) => q[1]), quadList.map((q) => iso(q[2])), quadList.map((q) => q[3])],
   );
 
-  const perKey = new Map<string, { clusterId: string; bucket: number; conversations: number; accounts: number }>();
-  const entry = (clusterId: string, bucket: number) => {
-    const key = `${clusterId}\u0000${bucket}`;
+  const perKey = new Map<string, { clusterId: string; product: string; bucket: number; conversations: number; accounts: number }>();
+  const entry = (clusterId: string, product: string, bucket: number) => {
+    const key = [clusterId, product, bucket].join(sep);
     let e = perKey.get(key);
-    if (!e) perKey.set(key, (e = { clusterId, bucket, conversations: 0, accounts: 0 }));
+    if (!e) perKey.set(key, (e = { clusterId, product, bucket, conversations: 0, accounts: 0 }));
     return e;
   };
-  for (const c of conversations) entry(c.clusterId, bucketOf(c.eventTimeMs)).conversations += 1;
-  for (const r of newAccounts) entry(r.cluster_id, new Date(r.bucket_start).getTime()).accounts += 1;
+  for (const c of conversations) for (const [cluster, product] of segmentsOf(c)) entry(cluster, product, bucketOf(c.eventTimeMs)).conversations += 1;
+  for (const r of newAccounts) entry(r.cluster_id, r.product, new Date(r.bucket_start).getTime()).accounts += 1;
   const rows = [...perKey.values()];
   await tx.query(
-    `INSERT INTO cluster_counts (cluster_id, bucket_start, conversations, unique_accounts)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[])
-     ON CONFLICT (cluster_id, bucket_start) DO UPDATE SET
+    `INSERT INTO cluster_counts (cluster_id, product, bucket_start, conversations, unique_accounts)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::bigint[])
+     ON CONFLICT (cluster_id, product, bucket_start) DO UPDATE SET
        conversations = cluster_counts.conversations + excluded.conversations,
        unique_accounts = cluster_counts.unique_accounts + excluded.unique_accounts`,
-    [rows.map((r) => r.clusterId), rows.map((r) => iso(r.bucket)), rows.map((r) => r.conversations), rows.map((r) => r.accounts)],
+    [rows.map((r) => r.clusterId), rows.map((r) => r.product), rows.map((r) => iso(r.bucket)), rows.map((r) => r.conversations), rows.map((r) => r.accounts)],
   );
 
-  const traffic = tally(conversations.map((c) => bucketOf(c.eventTimeMs)));
+  const traffic = new Map<string, { product: string; bucket: number; conversations: number }>();
+  for (const c of conversations) {
+    for (const product of c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS]) {
+      const key = `${product}${sep}${bucketOf(c.eventTimeMs)}`;
+      const t = traffic.get(key) ?? { product, bucket: bucketOf(c.eventTimeMs), conversations: 0 };
+      t.conversations += 1;
+      traffic.set(key, t);
+    }
+  }
+  const trafficRows = [...traffic.values()];
   await tx.query(
-    `INSERT INTO traffic_counts (bucket_start, conversations) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
-     ON CONFLICT (bucket_start) DO UPDATE SET conversations = traffic_counts.conversations + excluded.conversations`,
-    [[...traffic.keys()].map(iso), [...traffic.values()]],
+    `INSERT INTO traffic_counts (product, bucket_start, conversations) SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
+     ON CONFLICT (product, bucket_start) DO UPDATE SET conversations = traffic_counts.conversations + excluded.conversations`,
+    [trafficRows.map((t) => t.product), trafficRows.map((t) => iso(t.bucket)), trafficRows.map((t) => t.conversations)],
   );
+}
+
+async function insertNovel(tx: Tx, conversations: CountedConversation[]): Promise<void> {
+  const novel = conversations.filter((c) => c.novel);
+  if (novel.length === 0) return;
+  await tx.query(
+    `INSERT INTO novel_conversations (id_hash, event_time, account_hash, nearest_cluster, embedding, summary_words)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bytea[], $6::text[]) ON CONFLICT (id_hash) DO NOTHING`,
+    [
+      novel.map((c) => c.idHash),
+      novel.map((c) => new Date(c.eventTimeMs).toISOString()),
+      novel.map((c) => c.accountHash),
+      novel.map((c) => c.novel!.nearestClusterId),
+      novel.map((c) => encodeEmbedding(c.novel!.embedding)),
+      novel.map((c) => c.novel!.summaryWords),
+    ],
+  );
+}
+
+async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promise<number | null> {
+  if (conversations.length > 0) {
+    const max = Math.max(...conversations.map((c) => c.eventTimeMs));
+    await tx.query(
+      `INSERT INTO event_clock (id, max_event_time) VALUES (1, $1)
+       ON CONFLICT (id) DO UPDATE SET max_event_time = GREATEST(event_clock.max_event_time, excluded.max_event_time)`,
+      [new Date(max).toISOString()],
+    );
+  }
+  return readClock(tx);
+}
+
+async function readClock(db: Tx | SqlClient): Promise<number | null> {
+  const rows = await db.query<{ max_event_time: Date }>('SELECT max_event_time FROM event_clock WHERE id = 1');
+  return rows.length ? new Date(rows[0]!.max_event_time).getTime() : null;
+}
+
+/** Float32 little-endian: compact, and exact enough for cosine similarity. */
+export function encodeEmbedding(vector: readonly number[]): Buffer {
+  const buffer = Buffer.alloc(vector.length * 4);
+  vector.forEach((v, i) => buffer.writeFloatLE(v, i * 4));
+  return buffer;
+}
+
+export function decodeEmbedding(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
 
 function tally<K>(keys: K[]): Map<K, number> {

@@ -47,9 +47,12 @@ describe('UnderstandingAssigner', () => {
   it('assigns the nearest leaf, and marks what is below its threshold as novel', async () => {
     const assigner = new UnderstandingAssigner(new RecordingExtractor(), new AxisEmbedder(), new CatalogIndex(catalog));
     const result = await assigner.assign([conv('1', 'xx please'), conv('2', 'yy now'), conv('3', 'something else')]);
-    expect(result[0]).toEqual({ clusterId: 'c-001', similarity: expect.closeTo(1, 5), novel: false });
+    expect(result[0]).toEqual({ clusterId: 'c-001', similarity: expect.closeTo(1, 5), novel: false, ancestorIds: [] });
     expect(result[1]).toMatchObject({ clusterId: 'c-002', novel: false });
-    expect(result[2]!.novel).toBe(true);
+    expect(result[1]!.novelty).toBeUndefined();
+    // A novel conversation carries what emergence discovery needs: the embedding and the summary's words.
+    expect(result[2]).toMatchObject({ novel: true, novelty: { summaryWords: expect.stringContaining('something else') } });
+    expect(result[2]!.novelty!.embedding).toHaveLength(3);
     expect(await assigner.assign([])).toEqual([]);
   });
 
@@ -68,6 +71,14 @@ describe('UnderstandingAssigner', () => {
     expect(() => new UnderstandingAssigner(new RecordingExtractor(), new AxisEmbedder('other/768'), new CatalogIndex(catalog))).toThrow(
       /catalog was built with fake\/3d \(d=3\) but the embedder is other\/768 \(d=3\): rebuild the catalog or configure the same model/,
     );
+  });
+
+  it('gives the parent chain of the leaf, and asks the exemplar test about novelty when there is one', () => {
+    const withParent = { ...catalog, clusters: [...catalog.clusters.map((c) => ({ ...c, parent: 'p-1' })), { ...catalog.clusters[0]!, id: 'p-1', level: 1, parent: null }] };
+    const knownEverywhere = new CatalogIndex(withParent, { isNovel: () => false });
+    expect(knownEverywhere.assign([0, 0, 1])).toMatchObject({ novel: false, ancestorIds: ['p-1'] });
+    const novelEverywhere = new CatalogIndex(withParent, { isNovel: () => true });
+    expect(novelEverywhere.assign([1, 0, 0]).novel).toBe(true);
   });
 
   it('takes provisional clusters added while running', () => {

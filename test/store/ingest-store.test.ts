@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.ts';
-import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { IngestStore, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
 import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import { openPostgres } from '../../src/store/postgres-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
@@ -31,7 +31,7 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
 
   beforeAll(async () => {
     ({ db, cleanup } = await open());
-    expect(await migrate(db)).toEqual([1]);
+    expect((await migrate(db)).slice(0, 2)).toEqual([1, 2]);
     expect(await migrate(db)).toEqual([]); // idempotent
     store = new IngestStore(db);
   });
@@ -46,7 +46,7 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
       conversations: [conv(0, 'a'), conv(1, 'a'), conv(2, 'b'), conv(3, 'a', 'c2'), conv(4, 'c', 'c1', T0 + BUCKET + 1)],
       deadLetters: [],
     });
-    expect(outcome).toEqual({ counted: 5, duplicates: 0, alreadyApplied: 0 });
+    expect(outcome).toMatchObject({ counted: 5, duplicates: 0, alreadyApplied: 0 });
     expect(await store.clusterCounts()).toEqual([
       { clusterId: 'c1', bucketStartMs: T0, conversations: 3, uniqueAccounts: 2 },
       { clusterId: 'c1', bucketStartMs: T0 + BUCKET, conversations: 1, uniqueAccounts: 1 },
@@ -66,7 +66,7 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
       conversations: [conv(0, 'z', 'c1', T0, 0n), conv(10, 'z', 'c1', T0, 1n), conv(10, 'z', 'c1', T0, 2n)],
       deadLetters: [],
     });
-    expect(outcome).toEqual({ counted: 1, duplicates: 2, alreadyApplied: 0 });
+    expect(outcome).toMatchObject({ counted: 1, duplicates: 2, alreadyApplied: 0 });
     expect(await store.unseen(['id-10', 'id-11', 'id-0'])).toEqual(new Set(['id-11']));
     const c1 = (await store.clusterCounts()).find((c) => c.clusterId === 'c1' && c.bucketStartMs === T0)!;
     expect(c1).toMatchObject({ conversations: 4, uniqueAccounts: 3 });
@@ -79,7 +79,7 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
       conversations: [conv(100, 'q', 'c1', T0, 3n)],
       deadLetters: [{ reason: 'invalid_json', offset: 4n }],
     });
-    expect(replay).toEqual({ counted: 0, duplicates: 0, alreadyApplied: 2 });
+    expect(replay).toMatchObject({ counted: 0, duplicates: 0, alreadyApplied: 2 });
     expect(await store.clusterCounts()).toEqual(before);
     expect(await store.deadLetterCounts()).toEqual(new Map());
 
@@ -89,7 +89,7 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
       conversations: [conv(101, 'q', 'c3', T0, 4n), conv(102, 'q', 'c3', T0, 5n)],
       deadLetters: [{ reason: 'invalid_json', offset: 6n }],
     });
-    expect(overlap).toEqual({ counted: 1, duplicates: 0, alreadyApplied: 1 });
+    expect(overlap).toMatchObject({ counted: 1, duplicates: 0, alreadyApplied: 1 });
     expect(await store.deadLetterCounts()).toEqual(new Map([['invalid_json', 1]]));
     expect(await store.resumeOffset('g', 't', 0)).toBe(7n);
   });
@@ -106,5 +106,33 @@ describe.each(backends)('IngestStore on %s', (_name, open) => {
     expect(await store.clusterCounts()).toEqual(before);
     expect(await store.resumeOffset('g', 't', 0)).toBe(7n);
     expect(await store.unseen(['id-200'])).toEqual(new Set(['id-200']));
+  });
+
+  it('counts leaf and parent, all traffic and the product segment; keeps novel conversations; advances the event clock', async () => {
+    const t = T0 + 10 * BUCKET;
+    const withSegments = (i: number, account: string, product: string | null, novel = false): CountedConversation => ({
+      ...conv(300 + i, account, 'leaf-x', t + i, BigInt(i)),
+      ancestorIds: ['parent-x'],
+      product,
+      novel: novel ? { nearestClusterId: 'leaf-x', embedding: [0.6, -0.8], summaryWords: 'automate fake reviews' } : undefined,
+    });
+    const outcome = await store.applyChunk(
+      {
+        consumer: 'seg', topic: 't', partition: 0, nextOffset: 4n, bucketMs: BUCKET,
+        conversations: [withSegments(0, 'a', 'computer-use', true), withSegments(1, 'b', 'computer-use'), withSegments(2, 'a', null), withSegments(3, 'c', 'api', true)],
+        deadLetters: [],
+      },
+      t + BUCKET, // the bucket of t is closed already: everything here is late
+    );
+    expect(outcome).toMatchObject({ counted: 4, late: 4, maxEventTimeMs: t + 3 });
+    const at = (rows: Array<{ clusterId: string; bucketStartMs: number }>, cluster: string) => rows.find((r) => r.clusterId === cluster && r.bucketStartMs === t);
+    expect(at(await store.clusterCounts(), 'leaf-x')).toMatchObject({ conversations: 4, uniqueAccounts: 3 });
+    expect(at(await store.clusterCounts(), 'parent-x')).toMatchObject({ conversations: 4, uniqueAccounts: 3 });
+    expect(at(await store.clusterCounts('computer-use'), 'parent-x')).toMatchObject({ conversations: 2, uniqueAccounts: 2 });
+    expect((await store.trafficCounts('api')).find((r) => r.bucketStartMs === t)).toEqual({ bucketStartMs: t, conversations: 1 });
+    expect(await store.maxEventTime()).toBe(t + 3);
+    const novel = await db.query<{ account_hash: string; summary_words: string; embedding: Uint8Array }>('SELECT account_hash, summary_words, embedding FROM novel_conversations ORDER BY account_hash');
+    expect(novel.map((r) => r.account_hash)).toEqual(['a', 'c']);
+    expect(decodeEmbedding(novel[0]!.embedding).map((v) => Math.round(v * 100) / 100)).toEqual([0.6, -0.8]);
   });
 });
