@@ -7,8 +7,8 @@ export type { Logger } from 'pino';
  * the real defence is that no code path hands raw records to the logger.
  */
 const REDACTED_PATHS = [
-  'content', 'text', 'messages', 'account_id', 'accountId', 'conversation_id', 'conversationId', 'value', 'record',
-  '*.content', '*.text', '*.messages', '*.account_id', '*.accountId', '*.conversation_id', '*.value', '*.record',
+  'content', 'text', 'messages', 'account_id', 'accountId', 'conversation_id', 'conversationId', 'value', 'record', 'token', 'apiKey',
+  '*.content', '*.text', '*.messages', '*.account_id', '*.accountId', '*.conversation_id', '*.value', '*.record', '*.token', '*.apiKey',
 ];
 
 /** One JSON logger for the process, to stderr so stdout stays free for command output. */

@@ -8,7 +8,7 @@ export const PRIVACY_FLOOR = Object.freeze({ minAccounts: 5, minConversations: 1
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['kafka', 'store', 'ingest', 'privacy', 'catalog', 'facets', 'embeddings', 'windows', 'api', 'log', 'shutdown'],
+  required: ['kafka', 'store', 'ingest', 'privacy', 'catalog', 'facets', 'embeddings', 'windows', 'alerts', 'api', 'log', 'shutdown'],
   properties: {
     kafka: {
       type: 'object',
@@ -128,9 +128,32 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['bucketSeconds'],
+      required: ['bucketSeconds', 'allowedLatenessSeconds'],
       properties: {
         bucketSeconds: { type: 'integer', minimum: 10, maximum: 86400, default: 300 },
+        allowedLatenessSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300, description: 'a bucket closes when the highest event time seen passes its end by this much' },
+      },
+    },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['rulesDir', 'dashboardUrl', 'out', 'slack'],
+      properties: {
+        rulesDir: { type: 'string', minLength: 1, default: 'alerts', description: 'directory of rule files (*.yaml), hot-reloaded' },
+        dashboardUrl: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:8080/', description: 'linked from every Slack alert' },
+        out: { type: 'string', minLength: 1, default: '-', description: 'JSONL file for alerts when there is no Slack token ("-" = stdout)' },
+        slack: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['token', 'apiUrl', 'defaultChannel'],
+          properties: {
+            token: { type: ['string', 'null'], minLength: 1, default: null, description: 'bot token; without it alerts go to alerts.out' },
+            apiUrl: { type: ['string', 'null'], pattern: '^https?://', default: null, description: 'Web API base URL (tests point it at a stand-in)' },
+            defaultChannel: { type: 'string', minLength: 1, default: '#clio-alerts', description: 'for rules without a channel' },
+          },
+        },
       },
     },
     api: {
@@ -190,7 +213,8 @@ export interface Config {
     cacheEntries: number;
     http: { url: string | null; model: string | null; apiKey: string | null };
   };
-  windows: { bucketSeconds: number };
+  windows: { bucketSeconds: number; allowedLatenessSeconds: number };
+  alerts: { rulesDir: string; dashboardUrl: string; out: string; slack: { token: string | null; apiUrl: string | null; defaultChannel: string } };
   api: { host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
@@ -233,6 +257,13 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_EMBEDDINGS_MODEL', key: 'embeddings.http.model', kind: 'string' },
   { env: 'CLIO_EMBEDDINGS_API_KEY', key: 'embeddings.http.apiKey', kind: 'string' },
   { env: 'CLIO_BUCKET_SECONDS', key: 'windows.bucketSeconds', kind: 'integer' },
+  { env: 'CLIO_ALLOWED_LATENESS_SECONDS', key: 'windows.allowedLatenessSeconds', kind: 'integer' },
+  { env: 'CLIO_RULES_DIR', key: 'alerts.rulesDir', kind: 'string' },
+  { env: 'CLIO_DASHBOARD_URL', key: 'alerts.dashboardUrl', kind: 'string' },
+  { env: 'CLIO_ALERTS_OUT', key: 'alerts.out', kind: 'string' },
+  { env: 'SLACK_BOT_TOKEN', key: 'alerts.slack.token', kind: 'string' },
+  { env: 'SLACK_API_URL', key: 'alerts.slack.apiUrl', kind: 'string' },
+  { env: 'CLIO_SLACK_CHANNEL', key: 'alerts.slack.defaultChannel', kind: 'string' },
   { env: 'CLIO_API_HOST', key: 'api.host', kind: 'string' },
   { env: 'CLIO_API_PORT', key: 'api.port', kind: 'integer' },
   { env: 'CLIO_LOG_LEVEL', key: 'log.level', kind: 'string' },

@@ -49,6 +49,15 @@ export interface ChunkOutcome {
   late: number;
   /** The highest event time applied so far, after this chunk (null while the store is empty). */
   maxEventTimeMs: number | null;
+  /** Novel conversations counted for the first time, for the emergence pool. */
+  novel: NovelConversation[];
+}
+
+export interface NovelConversation {
+  idHash: string;
+  accountHash: string;
+  eventTimeMs: number;
+  record: NovelRecord;
 }
 
 export interface ClusterBucketCount {
@@ -104,7 +113,7 @@ export class IngestStore {
       const fresh = update.conversations.filter((c) => c.offset >= from);
       const letters = update.deadLetters.filter((d) => d.offset >= from);
       const alreadyApplied = update.conversations.length - fresh.length + update.deadLetters.length - letters.length;
-      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied, late: 0, maxEventTimeMs: await readClock(tx) };
+      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied, late: 0, maxEventTimeMs: await readClock(tx), novel: [] };
 
       const counted = await insertUnseen(tx, fresh);
       await addCounts(tx, counted, update.bucketMs);
@@ -124,7 +133,8 @@ export class IngestStore {
          ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
         [update.consumer, update.topic, update.partition, update.nextOffset.toString()],
       );
-      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs };
+      const novel = counted.filter((c) => c.novel).map((c) => ({ idHash: c.idHash, accountHash: c.accountHash, eventTimeMs: c.eventTimeMs, record: c.novel! }));
+      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs, novel };
     });
   }
 

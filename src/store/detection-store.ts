@@ -1,0 +1,105 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import type { SqlClient, SqlExecutor } from './sql.ts';
+import { decodeEmbedding, type NovelConversation } from './ingest-store.ts';
+
+/** Conversations per bucket start (ms) for each cluster of a query. */
+export type BucketSeries = Map<string, Map<number, number>>;
+
+/**
+ * What detection reads and writes besides the ingest counts: count series over a time range,
+ * distinct accounts over a window, the novel pool, its own state documents and catalog versions.
+ */
+export class DetectionStore {
+  constructor(private readonly db: SqlClient) {}
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  /** The first bucket with any traffic of the segment: history before it is unknown, not zero. */
+  async firstBucket(product: string): Promise<number | null> {
+    const rows = await this.db.query<{ first: Date | null }>('SELECT min(bucket_start) AS first FROM traffic_counts WHERE product = $1', [product]);
+    return rows[0]?.first ? new Date(rows[0].first).getTime() : null;
+  }
+
+  /** Conversations per (cluster, bucket) in [fromMs, toMs) for one product segment. */
+  async clusterSeries(product: string, clusterIds: readonly string[], fromMs: number, toMs: number): Promise<BucketSeries> {
+    const series: BucketSeries = new Map(clusterIds.map((id) => [id, new Map()]));
+    if (clusterIds.length === 0) return series;
+    const rows = await this.db.query<{ cluster_id: string; bucket_start: Date; conversations: string | number }>(
+      `SELECT cluster_id, bucket_start, conversations FROM cluster_counts
+       WHERE product = $1 AND cluster_id = ANY($2::text[]) AND bucket_start >= $3 AND bucket_start < $4`,
+      [product, clusterIds, iso(fromMs), iso(toMs)],
+    );
+    for (const r of rows) series.get(r.cluster_id)!.set(new Date(r.bucket_start).getTime(), Number(r.conversations));
+    return series;
+  }
+
+  async trafficSeries(product: string, fromMs: number, toMs: number): Promise<Map<number, number>> {
+    const rows = await this.db.query<{ bucket_start: Date; conversations: string | number }>(
+      'SELECT bucket_start, conversations FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3',
+      [product, iso(fromMs), iso(toMs)],
+    );
+    return new Map(rows.map((r) => [new Date(r.bucket_start).getTime(), Number(r.conversations)]));
+  }
+
+  /** Exact distinct accounts of a cluster over a window (per-bucket counts cannot be summed: the same account recurs). */
+  async distinctAccounts(clusterId: string, product: string, fromMs: number, toMs: number): Promise<number> {
+    const rows = await this.db.query<{ n: string | number }>(
+      `SELECT count(DISTINCT account_hash) AS n FROM cluster_accounts
+       WHERE cluster_id = $1 AND product = $2 AND bucket_start >= $3 AND bucket_start < $4`,
+      [clusterId, product, iso(fromMs), iso(toMs)],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The novel pool from fromMs on, oldest first (rebuilds the in-memory pool after a restart). */
+  async novelSince(fromMs: number): Promise<NovelConversation[]> {
+    const rows = await this.db.query<{ id_hash: string; account_hash: string; event_time: Date; nearest_cluster: string; embedding: Uint8Array; summary_words: string }>(
+      'SELECT id_hash, account_hash, event_time, nearest_cluster, embedding, summary_words FROM novel_conversations WHERE event_time >= $1 ORDER BY event_time, id_hash',
+      [iso(fromMs)],
+    );
+    return rows.map((r) => ({
+      idHash: r.id_hash,
+      accountHash: r.account_hash,
+      eventTimeMs: new Date(r.event_time).getTime(),
+      record: { nearestClusterId: r.nearest_cluster, embedding: decodeEmbedding(r.embedding), summaryWords: r.summary_words },
+    }));
+  }
+
+  /** Forgets novel conversations older than the emergence horizon. */
+  async pruneNovel(beforeMs: number): Promise<void> {
+    await this.db.query('DELETE FROM novel_conversations WHERE event_time < $1', [iso(beforeMs)]);
+  }
+
+  async loadState<T>(name: string): Promise<T | null> {
+    const rows = await this.db.query<{ state: T }>('SELECT state FROM detector_state WHERE name = $1', [name]);
+    return rows.length ? parseJson<T>(rows[0]!.state) : null;
+  }
+
+  static async saveState(tx: SqlExecutor, name: string, state: unknown): Promise<void> {
+    await tx.query(
+      `INSERT INTO detector_state (name, state, updated_at) VALUES ($1, $2::jsonb, now())
+       ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      [name, JSON.stringify(state)],
+    );
+  }
+
+  async latestCatalog(): Promise<Catalog | null> {
+    const rows = await this.db.query<{ catalog: Catalog }>('SELECT catalog FROM catalog_versions ORDER BY version DESC LIMIT 1');
+    return rows.length ? parseJson<Catalog>(rows[0]!.catalog) : null;
+  }
+
+  static async saveCatalog(tx: SqlExecutor, catalog: Catalog): Promise<void> {
+    await tx.query('INSERT INTO catalog_versions (version, catalog) VALUES ($1, $2::jsonb) ON CONFLICT (version) DO NOTHING', [catalog.version, JSON.stringify(catalog)]);
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** node-postgres parses jsonb; PGlite may hand back a string. */
+function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
