@@ -5,13 +5,9 @@ import { checkReachable, createKafka, ensureTopics } from '../ingest/kafka/clien
 import { KafkaDeadLetterSink } from '../ingest/kafka/kafka-dead-letter.ts';
 import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
 import type { Logger } from '../log.ts';
-import { createIdHasher } from '../privacy/account-hash.ts';
-import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
 import { buildApp } from '../service/app.ts';
 import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
-import { IngestStore } from '../store/ingest-store.ts';
-import { openDatabase } from '../store/open.ts';
-import { createUnderstanding } from './understanding.ts';
+import { startMonitor } from './monitor.ts';
 
 export interface RunningService {
   /** The API's address, e.g. http://127.0.0.1:8080. */
@@ -44,12 +40,6 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   }
 
   const metrics = new PipelineMetrics();
-  const db = await openDatabase(config.store);
-  const understanding = await createUnderstanding(config, metrics.registry).catch(async (error) => {
-    await db.close();
-    throw error;
-  });
-  const store = new IngestStore(db);
   // The long-running consumer gets a more patient client than the start-up checks.
   const consumerKafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 8 }, logger);
   const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers);
@@ -58,17 +48,9 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize },
     logger.child({ component: 'source' }),
   );
-  const handle = createIngestPipeline({
-    consumer: k.groupId,
-    limits: config.ingest,
-    bucketMs: config.windows.bucketSeconds * 1000,
-    store,
-    deadLetters,
-    assigner: understanding.assigner,
-    hashAccount: createIdHasher(secret, 'account'),
-    hashConversation: createIdHasher(secret, 'conversation'),
-    metrics,
-    logger: logger.child({ component: 'pipeline' }),
+  const monitor = await startMonitor({ config, logger, metrics, source, deadLetters, consumer: k.groupId }).catch(async (error) => {
+    await deadLetters.close().catch(() => {});
+    throw error;
   });
 
   let storeOpen = true;
@@ -77,32 +59,27 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     logger,
     readiness: {
       async checks() {
-        return { kafka: source.isReady(), store: storeOpen };
+        return { kafka: monitor.isReady(), store: storeOpen };
       },
     },
   });
   const url = await app.listen({ host: config.api.host, port: config.api.port });
-  logger.info({ url, store: store.description, source: source.description, understanding: understanding.description }, 'clio-stream running');
+  logger.info({ url, source: source.description, monitor: monitor.description }, 'clio-stream running');
 
   const progress = setInterval(() => logProgress(metrics, logger), 10_000);
   progress.unref();
 
-  const done = source.run(handle);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(progress);
-      await source.stop();
-      await done.catch(() => {});
+      await monitor.stop();
       await deadLetters.close().catch((e) => logger.warn({ err: (e as Error).message }, 'dead-letter producer close failed'));
       await app.close();
       storeOpen = false;
-      await store.close();
-      await understanding.close();
       await logProgress(metrics, logger);
     })());
-  done.catch(() => {});
-  return { url, done, stop, metrics };
+  return { url, done: monitor.done, stop, metrics };
 }
 
 /**

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Registry } from 'prom-client';
+import { ExemplarIndex, exemplarsPathFor } from '../emerging/exemplars.ts';
 import { PlaceholderAssigner, type Assigner } from '../assign/assigner.ts';
 import { CatalogIndex } from '../assign/catalog-index.ts';
 import { UnderstandingAssigner } from '../assign/understanding-assigner.ts';
@@ -73,6 +75,8 @@ export function createCatalogJudges(config: Readonly<Config>, policies: PolicyTa
 
 export interface Understanding {
   assigner: Assigner;
+  /** The live catalog index (provisional clusters are added to it); absent without a catalog. */
+  index?: CatalogIndex;
   description: string;
   close(): Promise<void>;
 }
@@ -86,13 +90,18 @@ export async function createUnderstanding(config: Readonly<Config>, registry?: R
     return { assigner: new PlaceholderAssigner(), description: 'no catalog: every conversation counts as unassigned', close: async () => {} };
   }
   const catalog = await readCatalog(config.catalog.path);
+  // The exemplar sample (first-story novelty) sits beside the catalog when the build wrote one.
+  const exemplarsPath = exemplarsPathFor(config.catalog.path);
+  const exemplars = existsSync(exemplarsPath) ? await ExemplarIndex.read(exemplarsPath, { modelId: catalog.embedding.model_id, dimension: catalog.embedding.dimension }) : undefined;
   const embedder = await createEmbedder(config.embeddings);
   const extractor = createExtractor(config.facets, registry);
   try {
-    const assigner = new UnderstandingAssigner(extractor, embedder, new CatalogIndex(catalog));
+    const index = new CatalogIndex(catalog, exemplars);
+    const assigner = new UnderstandingAssigner(extractor, embedder, index);
     return {
       assigner,
-      description: `catalog ${config.catalog.path} (${catalog.clusters.length} clusters), ${extractor.name} facets, ${embedder.modelId}`,
+      index,
+      description: `catalog ${config.catalog.path} (${catalog.clusters.length} clusters${exemplars ? `, ${exemplars.size} exemplars` : ''}), ${extractor.name} facets, ${embedder.modelId}`,
       close: async () => {
         await extractor.close?.();
         await embedder.close();

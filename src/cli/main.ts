@@ -6,6 +6,7 @@ import { ClioError, ConfigError, UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startRun } from '../app/run.ts';
 import { runDemo } from '../app/demo.ts';
+import { runReplay } from '../app/replay.ts';
 import { createCatalogJudges, createEmbedder, createExtractor } from '../app/understanding.ts';
 import { buildCatalog } from '../catalog/build.ts';
 import { DEFAULT_POLICIES_FILE, loadPolicies } from '../catalog/policies.ts';
@@ -90,6 +91,27 @@ export function buildProgram(): Command {
         await extractor.close?.();
         await embedder.close();
       }
+    });
+
+  program
+    .command('replay')
+    .description("Replay a recorded stream (JSONL) through run's pipeline on its own event-time clock: counts, detection, alerts to a JSONL file.")
+    .requiredOption('--input <jsonl>', 'recorded conversations, one per line')
+    .requiredOption('--catalog <catalog.json>', 'catalog from `catalog build`')
+    .option('--rules <dir>', 'rule files (default: alerts.rulesDir, else the shipped alerts/)')
+    .requiredOption('--alerts-out <jsonl>', 'write every alert notification here')
+    .option('--assignments-out <jsonl>', 'write {id, cluster_id, similarity, novel} per conversation (contains conversation ids: keep it inside the secure environment)')
+    .option('--db <dir>', 'embedded store folder to keep (default: a fresh temporary one)')
+    .action(async (o: { input: string; catalog: string; rules?: string; alertsOut: string; assignmentsOut?: string; db?: string }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      const logger = createLogger(process.env.CLIO_LOG_LEVEL ?? 'warn');
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      const summary = await runReplay(config, logger, { input: o.input, catalog: o.catalog, rulesDir: o.rules, alertsOut: o.alertsOut, assignmentsOut: o.assignmentsOut, db: o.db, progress });
+      progress(
+        `replayed ${summary.conversations} conversations in ${summary.seconds.toFixed(1)} s (${Math.round(summary.conversations / summary.seconds)}/s); ` +
+          `${summary.deadLettered} invalid; ${summary.alerts} alert notification(s) written to ${o.alertsOut}`,
+      );
+      if (summary.undelivered > 0) throw new ClioError('alerts_undelivered', `${summary.undelivered} alert notification(s) could not be written to ${o.alertsOut}`);
     });
 
   program

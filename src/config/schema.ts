@@ -140,7 +140,7 @@ export const configSchema = {
       default: {},
       required: ['rulesDir', 'dashboardUrl', 'out', 'slack'],
       properties: {
-        rulesDir: { type: 'string', minLength: 1, default: 'alerts', description: 'directory of rule files (*.yaml), hot-reloaded' },
+        rulesDir: { type: ['string', 'null'], minLength: 1, default: null, description: 'directory of rule files (*.yaml), hot-reloaded; null = the shipped alerts/ directory' },
         dashboardUrl: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:8080/', description: 'linked from every Slack alert' },
         out: { type: 'string', minLength: 1, default: '-', description: 'JSONL file for alerts when there is no Slack token ("-" = stdout)' },
         slack: {
@@ -214,7 +214,7 @@ export interface Config {
     http: { url: string | null; model: string | null; apiKey: string | null };
   };
   windows: { bucketSeconds: number; allowedLatenessSeconds: number };
-  alerts: { rulesDir: string; dashboardUrl: string; out: string; slack: { token: string | null; apiUrl: string | null; defaultChannel: string } };
+  alerts: { rulesDir: string | null; dashboardUrl: string; out: string; slack: { token: string | null; apiUrl: string | null; defaultChannel: string } };
   api: { host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };

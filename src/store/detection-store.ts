@@ -35,6 +35,17 @@ export class DetectionStore {
     return series;
   }
 
+  /** Every cluster's conversations per bucket in [fromMs, toMs) for one product segment, plus the segment's traffic (cluster id null). */
+  async countsBetween(product: string, fromMs: number, toMs: number): Promise<Array<{ clusterId: string | null; bucketStartMs: number; conversations: number }>> {
+    const rows = await this.db.query<{ cluster_id: string | null; bucket_start: Date; conversations: string | number }>(
+      `SELECT cluster_id, bucket_start, conversations FROM cluster_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3
+       UNION ALL
+       SELECT NULL, bucket_start, conversations FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
+      [product, iso(fromMs), iso(toMs)],
+    );
+    return rows.map((r) => ({ clusterId: r.cluster_id, bucketStartMs: new Date(r.bucket_start).getTime(), conversations: Number(r.conversations) }));
+  }
+
   async trafficSeries(product: string, fromMs: number, toMs: number): Promise<Map<number, number>> {
     const rows = await this.db.query<{ bucket_start: Date; conversations: string | number }>(
       'SELECT bucket_start, conversations FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3',

@@ -1,0 +1,189 @@
+import type { Assignment } from '../assign/assigner.ts';
+import { OfflineAuditor } from '../catalog/audit.ts';
+import { TermNamer } from '../catalog/naming.ts';
+import { compilePolicyMatcher, loadPolicies } from '../catalog/policies.ts';
+import type { Config } from '../config/load.ts';
+import { Detector } from '../detect/detector.ts';
+import { EmergenceTracker } from '../detect/emergence.ts';
+import { DetectionMetrics } from '../detect/metrics.ts';
+import { closedThrough, watermarkOf } from '../detect/windows.ts';
+import type { DeadLetterSink } from '../ingest/dead-letter.ts';
+import type { Source } from '../ingest/source.ts';
+import type { Logger } from '../log.ts';
+import { OutboxDeliverer } from '../notify/deliver.ts';
+import { JsonlNotifier } from '../notify/jsonl-notifier.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { SlackNotifier } from '../notify/slack-notifier.ts';
+import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
+import { createIdHasher } from '../privacy/account-hash.ts';
+import { DEFAULT_RULES_DIR, ruleLimitsOf, type RuleSet } from '../rules/rules.ts';
+import { RulesWatcher } from '../rules/watch.ts';
+import type { PipelineMetrics } from '../service/metrics.ts';
+import { DetectionStore } from '../store/detection-store.ts';
+import { IngestStore } from '../store/ingest-store.ts';
+import { OutboxStore } from '../store/outbox-store.ts';
+import { openDatabase } from '../store/open.ts';
+import { createCatalogJudges, createUnderstanding } from './understanding.ts';
+
+export interface MonitorOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: PipelineMetrics;
+  source: Source;
+  deadLetters: DeadLetterSink;
+  /** Names the pipeline's offsets in the store: the consumer group, or "replay". */
+  consumer: string;
+  /** Where alerts go; by default Slack with a token, else JSON lines to alerts.out. */
+  notifier?: Notifier;
+  /** Replay: the end of the input closes every bucket (no more late data can come). */
+  closeAtEnd?: boolean;
+  onAssigned?: (rows: ReadonlyArray<{ id: string; assignment: Assignment }>) => Promise<void>;
+}
+
+export interface Monitor {
+  /** Resolves when the source ends (replay) or is stopped, after the final detection pass. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  /** Delivers what is in the outbox now (replay waits for this before it exits). */
+  drain(timeoutMs: number): Promise<number>;
+  description: string;
+  isReady(): boolean;
+}
+
+/**
+ * The one pipeline behind `run` and `replay`: source → validate → understand → count (store) →
+ * detect on bucket close → outbox → notifier. Only the source, dead-letter sink and clock end
+ * differ between the two commands.
+ */
+export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
+  const { config, logger, metrics } = o;
+  const secret = config.privacy.accountHashSecret!;
+  const db = await openDatabase(config.store);
+  const closers: Array<() => Promise<unknown>> = [() => db.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((e: Error) => logger.warn({ err: e.message }, 'close failed'));
+  };
+  try {
+    const understanding = await createUnderstanding(config, metrics.registry);
+    closers.push(() => understanding.close());
+    const store = new IngestStore(db);
+    const detectionStore = new DetectionStore(db);
+    const outbox = new OutboxStore(db);
+    const notifier = o.notifier ?? createNotifier(config);
+    closers.push(() => notifier.close());
+    const deliverer = new OutboxDeliverer(outbox, notifier, { logger: logger.child({ component: 'notifier' }) });
+
+    const watcher = new RulesWatcher(config.alerts.rulesDir ?? DEFAULT_RULES_DIR, ruleLimitsOf(config), {
+      onChange: (rules: RuleSet) => logger.info({ rules: rules.rules.length, files: rules.files.length }, 'rules reloaded'),
+      onError: (error: Error) => logger.error({ err: error.message }, 'rules rejected; the previous rules stay in force'),
+    });
+    const initialRules = await watcher.start();
+    closers.push(async () => watcher.close());
+
+    const detector = understanding.index ? await openDetector(config, logger, metrics, detectionStore, understanding.index, watcher, initialRules) : undefined;
+    let maxEventTimeMs = await store.maxEventTime();
+    const allowedLatenessMs = config.windows.allowedLatenessSeconds * 1000;
+    const bucketMs = config.windows.bucketSeconds * 1000;
+
+    const handle = createIngestPipeline({
+      consumer: o.consumer,
+      limits: config.ingest,
+      bucketMs,
+      store,
+      deadLetters: o.deadLetters,
+      assigner: understanding.assigner,
+      hashAccount: createIdHasher(secret, 'account'),
+      hashConversation: createIdHasher(secret, 'conversation'),
+      metrics,
+      logger: logger.child({ component: 'pipeline' }),
+      closedBeforeMs: () => closedThrough(watermarkOf(maxEventTimeMs, allowedLatenessMs), bucketMs),
+      onAssigned: o.onAssigned,
+      afterChunk: async (outcome) => {
+        maxEventTimeMs = outcome.maxEventTimeMs;
+        if (!detector) return;
+        detector.observeNovel(outcome.novel);
+        if ((await detector.advance(maxEventTimeMs)).length > 0) void deliverer.deliverDue().catch(() => {});
+      },
+    });
+
+    deliverer.start();
+    closers.push(() => deliverer.stop());
+    const done = (async () => {
+      await o.source.run(handle);
+      if (o.closeAtEnd && detector) await detector.advance(maxEventTimeMs, { final: true });
+    })();
+    done.catch(() => {});
+
+    const description = `${understanding.description}; rules ${initialRules.files.length} file(s); alerts via ${notifier.name}`;
+    let stopping: Promise<void> | undefined;
+    return {
+      done,
+      description,
+      isReady: () => o.source.isReady(),
+      drain: async (timeoutMs) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          await deliverer.deliverDue();
+          const left = await outbox.pending();
+          if (left === 0 || Date.now() > deadline) return left;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+      stop: () =>
+        (stopping ??= (async () => {
+          await o.source.stop();
+          await done.catch(() => {});
+          await closeAll();
+        })()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function openDetector(
+  config: Readonly<Config>,
+  logger: Logger,
+  metrics: PipelineMetrics,
+  store: DetectionStore,
+  index: NonNullable<Awaited<ReturnType<typeof createUnderstanding>>['index']>,
+  watcher: RulesWatcher,
+  rules: RuleSet,
+): Promise<Detector> {
+  const detectionMetrics = new DetectionMetrics(metrics.registry);
+  const policies = loadPolicies();
+  const judges = createCatalogJudges(config, policies);
+  const emergingRule = rules.rules.find((r) => r.kind === 'emerging');
+  const emergence = new EmergenceTracker({
+    store,
+    index,
+    namer: judges.namer ?? new TermNamer(),
+    auditor: judges.auditor ?? new OfflineAuditor(),
+    vocabularyK: config.privacy.vocabularyK,
+    settings: emergingRule?.emerging ? { horizonMs: emergingRule.emerging.horizonSeconds * 1000, joinSimilarity: emergingRule.emerging.minSimilarity } : null,
+    classify: compilePolicyMatcher(policies),
+    metrics: detectionMetrics,
+    logger: logger.child({ component: 'emerging' }),
+  });
+  return Detector.open({
+    store,
+    index,
+    rules: () => watcher.current(),
+    bucketMs: config.windows.bucketSeconds * 1000,
+    allowedLatenessMs: config.windows.allowedLatenessSeconds * 1000,
+    privacy: { minAccounts: config.privacy.minAccounts, minConversations: config.privacy.minConversations },
+    emergence,
+    metrics: detectionMetrics,
+    logger: logger.child({ component: 'detector' }),
+  });
+}
+
+/** Slack when a token is configured; otherwise JSON lines to alerts.out (stdout by default). */
+export function createNotifier(config: Readonly<Config>): Notifier {
+  const { slack } = config.alerts;
+  if (slack.token) {
+    return new SlackNotifier({ token: slack.token, slackApiUrl: slack.apiUrl ?? undefined, defaultChannel: slack.defaultChannel, dashboardUrl: config.alerts.dashboardUrl });
+  }
+  return new JsonlNotifier(config.alerts.out);
+}
