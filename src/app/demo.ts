@@ -1,117 +1,166 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Notification } from '../alerts/alert.ts';
+import { buildCatalog } from '../catalog/build.ts';
+import { loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
-import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
+import { LocalFacetExtractor } from '../facets/local-extractor.ts';
+import { buildScenario, type Scenario } from '../generate/scenario.ts';
 import { checkReachable, createKafka, ensureTopics, produceValues } from '../ingest/kafka/client.ts';
+import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
+import type { Source } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { generateSecret } from '../privacy/account-hash.ts';
-import { IngestStore } from '../store/ingest-store.ts';
-import { openPglite } from '../store/pglite-client.ts';
-import { startRun } from './run.ts';
-import { sumMetric } from '../service/metrics.ts';
+import { stderrProgress } from '../util/progress.ts';
+import { runReplay } from './replay.ts';
+import { createCatalogJudges, createEmbedder } from './understanding.ts';
 
 export interface DemoOptions {
-  conversations: number;
-  invalid: number;
-  /** Write progress and the summary here (stderr/stdout in the CLI). */
+  /** Weekday conversations before the launch (the week's volume scales with it). */
+  perDay: number;
+  seed: number;
+  /** Keep the catalog, the week and the alerts here (default: a temporary folder, removed). */
+  outDir?: string;
+  /** Results and alerts (stdout in the CLI). */
   out: (line: string) => void;
+  /** Progress (stderr in the CLI). */
+  progress: (line: string) => void;
+}
+
+export interface DemoResult {
+  scenario: Scenario;
+  alerts: Notification[];
+  transport: 'kafka' | 'file';
 }
 
 /**
- * `clio-stream demo`: the embedded default end to end. A synthetic day of traffic with some bad
- * records goes through a Kafka topic (the configured broker if it answers, else a local one this
- * command starts and stops) into `run`'s pipeline and an embedded store; then a summary.
+ * `clio-stream demo`: the embedded default end to end. A synthetic week — ordinary traffic with a
+ * daily rhythm, a launch that doubles everything, a spike in a policy-relevant computer-use
+ * cluster, a decoy repeated by three accounts and a brand-new harmful computer-use pattern from
+ * many accounts — has its catalog built from the days before the launch, then goes through `run`'s
+ * pipeline (the configured Kafka broker when one answers, else the file) on its event-time clock.
+ * Alerts print as they fire; a summary compares them with the ground truth.
  */
-export async function runDemo(base: Readonly<Config>, logger: Logger, options: DemoOptions): Promise<void> {
-  const { out } = options;
-  const work = mkdtempSync(join(tmpdir(), 'clio-demo-'));
-  const localBroker = await brokerFor(base, logger, work, out);
+export async function runDemo(base: Readonly<Config>, logger: Logger, o: DemoOptions): Promise<DemoResult> {
+  const work = o.outDir ?? mkdtempSync(join(tmpdir(), 'clio-demo-'));
+  mkdirSync(work, { recursive: true });
+  const config = loadConfig({
+    overrides: { ...structuredClone(base), privacy: { ...base.privacy, accountHashSecret: base.privacy.accountHashSecret ?? generateSecret() } },
+  });
+  const embedder = await createEmbedder(config.embeddings);
   try {
-    const topic = `clio.demo.${Date.now()}`;
-    const config = loadConfig({
-      overrides: {
-        ...structuredClone(base),
-        kafka: { ...structuredClone(base.kafka), brokers: localBroker.brokers, groupId: `${topic}.group`, topics: { conversations: topic, deadLetter: `${topic}.dlq` } },
-        store: { dataDir: join(work, 'store'), databaseUrl: null },
-        privacy: { accountHashSecret: base.privacy.accountHashSecret ?? generateSecret() },
-        api: { host: '127.0.0.1', port: 0 },
-        // Under the local broker's 1 MB message limit, so that oversize records reach validation.
-        ingest: { ...base.ingest, maxMessageBytes: Math.min(base.ingest.maxMessageBytes, 65_536), maxBlockChars: Math.min(base.ingest.maxBlockChars, 16_384) },
+    const scenario = buildScenario({ seed: o.seed, conversationsPerDay: o.perDay });
+    o.progress(`generating a synthetic week: ${scenario.count} conversations from ${iso(scenario.startMs)} to ${iso(scenario.endMs)}`);
+    const weekFile = join(work, 'week.jsonl');
+    const sampleFile = join(work, 'catalog-sample.jsonl');
+    const values = await writeScenario(scenario, weekFile, sampleFile);
+
+    o.progress(`building the catalog from the ${Math.round((scenario.catalogCutoffMs - scenario.startMs) / 86_400_000)} days before the launch ...`);
+    const catalogFile = join(work, 'catalog.json');
+    const policies = loadPolicies();
+    const catalog = await buildCatalog({
+      input: sampleFile, out: catalogFile, seed: o.seed, limits: config.ingest,
+      minAccounts: config.privacy.minAccounts, minConversations: config.privacy.minConversations, vocabularyK: config.privacy.vocabularyK,
+      thresholdQuantile: 0.05, extractor: new LocalFacetExtractor(), embedder, policies, progress: stderrProgress(),
+      ...createCatalogJudges(config, policies, o.seed),
+    });
+    const leaves = catalog.clusters.filter((c) => c.level === 0);
+    o.progress(`catalog: ${leaves.length} clusters (${leaves.filter((c) => c.named).length} named), ${catalog.clusters.length - leaves.length} parents`);
+
+    const kafka = await kafkaSourceFor(config, logger, values, o.progress);
+    const alerts: Notification[] = [];
+    const summary = await runReplay(config, logger, {
+      input: weekFile,
+      catalog: catalogFile,
+      alertsOut: join(work, 'alerts.jsonl'),
+      source: kafka?.source,
+      expectedRecords: kafka ? values.length : undefined,
+      embedder,
+      progress: o.progress,
+      onAlert: (n) => {
+        alerts.push(n);
+        o.out(describeAlert(n));
       },
     });
-
-    out(`generating ${options.conversations} conversations and ${options.invalid} invalid records ...`);
-    const values: Array<Buffer | null> = [];
-    const startMs = Date.parse('2026-11-20T00:00:00Z');
-    for (const { conversation } of generateConversations({ count: options.conversations, seed: 2026, startMs, spanMs: 24 * 3600_000 })) {
-      values.push(Buffer.from(JSON.stringify(conversation)));
-    }
-    for (const [i, bad] of [...generateInvalid(options.invalid, config.ingest)].entries()) {
-      values.splice(Math.floor(((i + 0.5) * values.length) / Math.max(1, options.invalid)), 0, bad.value);
-    }
-    await produce(config, logger, topic, values);
-
-    out(`consuming ${topic} with the run pipeline ...`);
-    const service = await startRun(config, logger);
-    const total = values.length;
-    let consumed = 0;
-    let started = 0;
-    while (consumed < total) {
-      await new Promise((r) => setTimeout(r, 500));
-      consumed = await sumMetric(service.metrics.consumed);
-      if (!started && consumed > 0) started = performance.now();
-      out(`  ${consumed}/${total} records (${Math.round((100 * consumed) / total)}%)`);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    await service.stop();
-
-    const store = new IngestStore(await openPglite(config.store.dataDir));
-    try {
-      const counts = await store.clusterCounts();
-      const letters = await store.deadLetterCounts();
-      const counted = counts.reduce((s, c) => s + c.conversations, 0);
-      const busiest = [...counts].sort((a, b) => b.conversations - a.conversations).slice(0, 3);
-      out('');
-      out(`summary: ${counted} conversations counted in ${counts.length} buckets of ${config.windows.bucketSeconds / 60} min, ${seconds.toFixed(1)} s (${Math.round(total / seconds)} records/s)`);
-      out(`dead-lettered: ${[...letters].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
-      for (const b of busiest) out(`busiest bucket ${new Date(b.bucketStartMs).toISOString()}: ${b.conversations} conversations, ${b.uniqueAccounts} distinct accounts`);
-    } finally {
-      await store.close();
-    }
+    o.out('');
+    o.out(`summary: ${summary.conversations} conversations through ${kafka ? 'Kafka' : 'the file source'} in ${summary.seconds.toFixed(0)} s (${Math.round(summary.conversations / summary.seconds)}/s), ${alerts.length} alert notification(s)`);
+    for (const event of scenario.events) o.out(`  ${event.kind.padEnd(8)} ${iso(event.startMs)}  ${judge(event, alerts)}`);
+    if (o.outDir) o.out(`catalog, week and alerts kept in ${work}`);
+    return { scenario, alerts, transport: kafka ? 'kafka' : 'file' };
   } finally {
-    await localBroker.stop();
-    rmSync(work, { recursive: true, force: true });
+    await embedder.close();
+    if (!o.outDir) rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** The configured broker when it answers; otherwise a local one (Java 17 + Maven), stopped afterwards. */
-async function brokerFor(config: Readonly<Config>, logger: Logger, work: string, out: (line: string) => void) {
+/** What the ground truth expects of an event, and what the alerts said. */
+function judge(event: Scenario['events'][number], alerts: readonly Notification[]): string {
+  const during = alerts.filter((n) => n.alert.kind !== 'resolved' && Date.parse(n.alert.fired_at) >= event.startMs && Date.parse(n.alert.fired_at) <= event.endMs + 2 * 3_600_000);
+  const quiet = event.kind === 'launch' || event.kind === 'decoy';
+  if (quiet) {
+    const kinds = during.filter((n) => (event.kind === 'decoy' ? n.alert.kind === 'emerging' && Date.parse(n.alert.fired_at) < event.endMs + 3_600_000 : false));
+    return `${event.description} — expected silence: ${kinds.length === 0 ? 'silent' : `${kinds.length} alert(s)`}`;
+  }
+  const first = during.find((n) => n.alert.kind === (event.kind === 'emerging' ? 'emerging' : 'spike'));
+  return `${event.description} — ${first ? `alerted after ${Math.round((Date.parse(first.alert.fired_at) - event.startMs) / 60_000)} min (${first.alert.cluster.name})` : 'not alerted'}`;
+}
+
+export function describeAlert(n: Notification): string {
+  const a = n.alert;
+  const figures = a.kind === 'emerging'
+    ? `${a.observed.conversations} conversations from ${a.observed.unique_accounts} accounts`
+    : `${a.observed.conversations} conversations (${a.observed.unique_accounts} accounts), ${a.ratio}× baseline ${a.baseline.conversations}`;
+  return `[${a.fired_at.slice(0, 16).replace('T', ' ')}] ${a.kind.toUpperCase().padEnd(8)} ${a.rule}: "${a.cluster.name}" — ${figures}`;
+}
+
+async function writeScenario(scenario: Scenario, weekFile: string, sampleFile: string): Promise<Buffer[]> {
+  const week = createWriteStream(weekFile);
+  const sample = createWriteStream(sampleFile);
+  const values: Buffer[] = [];
+  for (const { conversation } of scenario.conversations()) {
+    const line = Buffer.from(JSON.stringify(conversation));
+    values.push(line);
+    await write(week, line);
+    if (Date.parse(conversation.timestamp) < scenario.catalogCutoffMs) await write(sample, line);
+  }
+  for (const stream of [week, sample]) {
+    stream.end();
+    await once(stream, 'finish');
+  }
+  return values;
+}
+
+async function write(stream: WriteStream, line: Buffer): Promise<void> {
+  if (!stream.write(Buffer.concat([line, Buffer.from('\n')]))) await once(stream, 'drain');
+}
+
+/** The configured broker when it answers: the week goes through a fresh topic. Otherwise undefined (file source). */
+async function kafkaSourceFor(config: Readonly<Config>, logger: Logger, values: Buffer[], progress: (line: string) => void): Promise<{ source: Source } | undefined> {
   const quiet = logger.child({}, { level: 'silent' });
+  const brokers = config.kafka.brokers;
   try {
-    await checkReachable(createKafka({ brokers: config.kafka.brokers, clientId: 'clio-demo', connectionTimeoutMs: 1000, retries: 0 }, quiet), config.kafka.brokers);
-    out(`using the Kafka broker at ${config.kafka.brokers.join(',')}`);
-    return { brokers: [...config.kafka.brokers], stop: async () => {} };
+    await checkReachable(createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: 1000, retries: 0 }, quiet), brokers);
   } catch {
-    out('no Kafka broker answers; starting a local one (first run fetches its jars with Maven) ...');
-    // Plain JS module shared with the test set-up and `npm run kafka:start`.
-    const { startKafka } = await import('../../scripts/kafka.mjs');
-    const { freePort } = await import('../../scripts/postgres.mjs');
-    const port = await freePort();
-    let controllerPort = await freePort();
-    while (controllerPort === port) controllerPort = await freePort();
-    const kafka = await startKafka({ port, controllerPort, dataDir: join(work, 'kafka'), pidFile: join(work, 'kafka.pid') });
-    out(`local broker ready on ${kafka.brokers} in ${kafka.startSeconds.toFixed(1)} s`);
-    return { brokers: [kafka.brokers], stop: async () => void (await kafka.stop()) };
+    progress(`no Kafka broker answers at ${brokers.join(',')}: replaying from the file`);
+    return undefined;
   }
+  const topic = `clio.demo.${Date.now()}`;
+  progress(`producing the week to ${topic} on ${brokers.join(',')} ...`);
+  const kafka = createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs }, logger);
+  // One partition keeps the week in event-time order, as the recorded stream was.
+  await ensureTopics(kafka, brokers, [{ topic, partitions: 1 }]);
+  await produceValues(kafka, brokers, topic, values);
+  const source = new KafkaSource(
+    createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs, retries: 8 }, logger),
+    { brokers, groupId: `${topic}.group`, topic, sessionTimeoutMs: config.kafka.sessionTimeoutMs, chunkSize: 500 },
+    logger.child({ component: 'source' }),
+  );
+  return { source };
 }
 
-async function produce(config: Readonly<Config>, logger: Logger, topic: string, values: Array<Buffer | null>): Promise<void> {
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs }, logger);
-  await ensureTopics(kafka, config.kafka.brokers, [
-    { topic, partitions: config.kafka.partitions },
-    { topic: config.kafka.topics.deadLetter, partitions: config.kafka.partitions },
-  ]);
-  await produceValues(kafka, config.kafka.brokers, topic, values);
+function iso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }

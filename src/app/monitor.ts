@@ -1,4 +1,5 @@
 import type { Assignment } from '../assign/assigner.ts';
+import type { Embedder } from '../embed/embedder.ts';
 import { OfflineAuditor } from '../catalog/audit.ts';
 import { TermNamer } from '../catalog/naming.ts';
 import { compilePolicyMatcher, loadPolicies } from '../catalog/policies.ts';
@@ -38,6 +39,8 @@ export interface MonitorOptions {
   /** Replay: the end of the input closes every bucket (no more late data can come). */
   closeAtEnd?: boolean;
   onAssigned?: (rows: ReadonlyArray<{ id: string; assignment: Assignment }>) => Promise<void>;
+  /** An embedder already running in this process (its owner closes it). */
+  embedder?: Embedder;
 }
 
 export interface Monitor {
@@ -46,6 +49,8 @@ export interface Monitor {
   stop(): Promise<void>;
   /** Delivers what is in the outbox now (replay waits for this before it exits). */
   drain(timeoutMs: number): Promise<number>;
+  /** Ends consumption (the final detection pass still runs); `stop` closes everything. */
+  stopSource(): Promise<void>;
   description: string;
   isReady(): boolean;
 }
@@ -64,7 +69,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     for (const close of closers.reverse()) await close().catch((e: Error) => logger.warn({ err: e.message }, 'close failed'));
   };
   try {
-    const understanding = await createUnderstanding(config, metrics.registry);
+    const understanding = await createUnderstanding(config, metrics.registry, { embedder: o.embedder });
     closers.push(() => understanding.close());
     const store = new IngestStore(db);
     const detectionStore = new DetectionStore(db);
@@ -120,6 +125,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       done,
       description,
       isReady: () => o.source.isReady(),
+      stopSource: () => o.source.stop(),
       drain: async (timeoutMs) => {
         const deadline = Date.now() + timeoutMs;
         for (;;) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Notification } from '../alerts/alert.ts';
 import type { Config } from '../config/load.ts';
+import type { Embedder } from '../embed/embedder.ts';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import type { DeadLetter, DeadLetterSink } from '../ingest/dead-letter.ts';
@@ -30,6 +31,10 @@ export interface ReplayOptions {
   onAlert?: (n: Notification) => void;
   /** Progress lines (stderr in the CLI). */
   progress: (line: string) => void;
+  /** With a never-ending source (Kafka): stop once this many records were consumed. */
+  expectedRecords?: number;
+  /** An embedder already running in this process (the demo's, warm from the catalog build). */
+  embedder?: Embedder;
 }
 
 export interface ReplaySummary {
@@ -79,9 +84,11 @@ export async function runReplay(base: Readonly<Config>, logger: Logger, o: Repla
       notifier: alerts,
       closeAtEnd: true,
       onAssigned: assignments ? (rows) => writeAssignments(assignments, rows) : undefined,
+      embedder: o.embedder,
     });
     o.progress(`replaying ${o.input} with ${monitor.description}`);
     try {
+      if (o.expectedRecords !== undefined) await stopAfter(o.expectedRecords, metrics, monitor);
       await monitor.done;
       const undelivered = await monitor.drain(60_000);
       return {
@@ -102,6 +109,14 @@ export async function runReplay(base: Readonly<Config>, logger: Logger, o: Repla
     }
     if (work) rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Stops a never-ending source once it has delivered the expected records (or failed). */
+async function stopAfter(records: number, metrics: PipelineMetrics, monitor: { done: Promise<void>; stopSource(): Promise<void> }): Promise<void> {
+  let finished = false;
+  void monitor.done.finally(() => (finished = true)).catch(() => {});
+  while (!finished && (await sumMetric(metrics.consumed)) < records) await new Promise((r) => setTimeout(r, 250));
+  if (!finished) await monitor.stopSource();
 }
 
 async function writeAssignments(out: WriteStream, rows: ReadonlyArray<{ id: string; assignment: { clusterId: string; similarity: number; novel: boolean } }>): Promise<void> {

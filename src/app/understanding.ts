@@ -85,7 +85,7 @@ export interface Understanding {
  * The assigner for `run` and replay: the catalog's clusters when a catalog is configured, else the
  * placeholder. The catalog's embedding model must be the configured one.
  */
-export async function createUnderstanding(config: Readonly<Config>, registry?: Registry): Promise<Understanding> {
+export async function createUnderstanding(config: Readonly<Config>, registry?: Registry, shared?: { embedder?: Embedder }): Promise<Understanding> {
   if (!config.catalog.path) {
     return { assigner: new PlaceholderAssigner(), description: 'no catalog: every conversation counts as unassigned', close: async () => {} };
   }
@@ -93,7 +93,9 @@ export async function createUnderstanding(config: Readonly<Config>, registry?: R
   // The exemplar sample (first-story novelty) sits beside the catalog when the build wrote one.
   const exemplarsPath = exemplarsPathFor(config.catalog.path);
   const exemplars = existsSync(exemplarsPath) ? await ExemplarIndex.read(exemplarsPath, { modelId: catalog.embedding.model_id, dimension: catalog.embedding.dimension }) : undefined;
-  const embedder = await createEmbedder(config.embeddings);
+  // A caller that already runs the model (the demo, after building its catalog) lends it: it keeps ownership.
+  const embedder = shared?.embedder ?? (await createEmbedder(config.embeddings));
+  const closeEmbedder = shared?.embedder ? async () => {} : () => embedder.close();
   const extractor = createExtractor(config.facets, registry);
   try {
     const index = new CatalogIndex(catalog, exemplars);
@@ -104,11 +106,11 @@ export async function createUnderstanding(config: Readonly<Config>, registry?: R
       description: `catalog ${config.catalog.path} (${catalog.clusters.length} clusters${exemplars ? `, ${exemplars.size} exemplars` : ''}), ${extractor.name} facets, ${embedder.modelId}`,
       close: async () => {
         await extractor.close?.();
-        await embedder.close();
+        await closeEmbedder();
       },
     };
   } catch (error) {
-    await embedder.close();
+    await closeEmbedder();
     throw error;
   }
 }

@@ -116,13 +116,14 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('The embedded default end to end: a synthetic day of traffic through a Kafka topic (a local broker is started when none answers) into the pipeline and an embedded store, then a summary.')
-    .option('--conversations <n>', 'synthetic conversations', parseCount, 20_000)
-    .option('--invalid <n>', 'invalid records mixed in', parseCount, 200)
-    .action(async (o: { conversations: number; invalid: number }) => {
+    .description('The embedded default end to end: a synthetic week with a launch, a spike and a new harmful computer-use pattern; catalog from the days before the launch; replay through Kafka when a broker answers (else the file); alerts as they fire; a summary.')
+    .option('--per-day <n>', 'weekday conversations before the launch (the week scales with it)', parsePositive, 1400)
+    .option('--seed <n>', 'random seed of the scenario', parseCount, 2026)
+    .option('--out-dir <dir>', 'keep the week, the catalog and the alerts here')
+    .action(async (o: { perDay: number; seed: number; outDir?: string }) => {
       const config = loadConfig({ env: process.env, file: program.opts().config });
       const logger = createLogger(process.env.CLIO_LOG_LEVEL ?? 'warn');
-      await runDemo(config, logger, { conversations: o.conversations, invalid: o.invalid, out: (line) => process.stdout.write(`${line}\n`) });
+      await runDemo(config, logger, { perDay: o.perDay, seed: o.seed, outDir: o.outDir, out: (line) => process.stdout.write(`${line}\n`), progress: (line) => process.stderr.write(`${line}\n`) });
     });
 
   program
