@@ -1,0 +1,113 @@
+import type { KnownBlock } from '@slack/web-api';
+import type { Alert, Notification } from '../alerts/alert.ts';
+
+/** A Slack message: Block Kit for people, `text` for notifications, screen readers and old clients. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/**
+ * A one-line bar chart of counts, scaled from zero to the largest value (so a flat series stays low
+ * and a spike stands out). Longer series are folded to `width` bars by their maxima.
+ */
+export function sparkline(series: readonly number[], width = 48): string {
+  if (series.length === 0) return '';
+  const groups = Math.min(width, series.length);
+  const folded = Array.from({ length: groups }, (_, g) => {
+    const from = Math.floor((g * series.length) / groups);
+    const to = Math.floor(((g + 1) * series.length) / groups);
+    return Math.max(...series.slice(from, to));
+  });
+  const top = Math.max(...folded);
+  return folded.map((v) => BARS[top > 0 ? Math.round((Math.max(0, v) / top) * (BARS.length - 1)) : 0]).join('');
+}
+
+const HEADING: Record<Alert['kind'], string> = {
+  spike: '🔺 Spike',
+  emerging: '🆕 Emerging',
+  resolved: '✅ Resolved',
+};
+
+/** The message for one notification. Pure: the same notification always gives the same message. */
+export function slackMessage(n: Notification, dashboardUrl: string): SlackMessage {
+  const a = n.alert;
+  const heading = a.kind === 'resolved' ? HEADING.resolved : `${HEADING[a.kind]} · ${a.severity}`;
+  const name = escape(a.cluster.name);
+  const figures = [
+    `*Conversations*\n${count(a.observed.conversations)} (baseline ${decimal(a.baseline.conversations)})`,
+    `*Distinct accounts*\n${count(a.observed.unique_accounts)}`,
+    `*Share of traffic*\n${percent(a.observed.share)} (baseline ${percent(a.baseline.share)})`,
+    `*Ratio*\n${decimal(a.ratio)}×`,
+    `*Score*\n${decimal(a.score.value, 2)} (${escape(a.score.method)})`,
+    `*Window*\n${windowText(a.window.start, a.window.end)}`,
+  ];
+  const context = [
+    `Rule *${escape(a.rule)}*`,
+    `Policy areas: ${a.cluster.policy_areas.length ? a.cluster.policy_areas.map(escape).join(', ') : 'none'}`,
+    `Parent: ${a.cluster.parent ? escape(a.cluster.parent.name) : 'none'}`,
+  ].join('  ·  ');
+
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`${heading}: ${a.cluster.name}`, 150), emoji: true } },
+  ];
+  if (a.cluster.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escape(a.cluster.description), 3000) } });
+  blocks.push({ type: 'section', fields: figures.map((text) => ({ type: 'mrkdwn', text })) });
+  if (n.series.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Conversations per bucket*  \`${sparkline(n.series)}\`` } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
+  blocks.push({
+    type: 'actions',
+    elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in dashboard' }, url: dashboardLink(dashboardUrl, a), action_id: 'open_dashboard' }],
+  });
+
+  const text =
+    `${heading}: ${name} — ${count(a.observed.conversations)} conversations from ${count(a.observed.unique_accounts)} accounts, ` +
+    `${percent(a.observed.share)} of traffic (baseline ${percent(a.baseline.share)}), ${decimal(a.ratio)}× — rule ${escape(a.rule)}`;
+  return { text, blocks };
+}
+
+function dashboardLink(base: string, a: Alert): string {
+  const url = new URL(base);
+  url.searchParams.set('cluster', a.cluster.id);
+  url.searchParams.set('alert', a.alert_id);
+  return url.toString();
+}
+
+/** Slack mrkdwn treats &, < and > as control characters (links, mentions): escape them in our strings. */
+function escape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+const integers = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function count(n: number): string {
+  return integers.format(n);
+}
+
+function decimal(n: number, digits = 1): string {
+  return new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
+}
+
+/** `2026-11-27 14:00–15:00 UTC`, or both dates when the window crosses midnight. */
+function windowText(startIso: string, endIso: string): string {
+  const [startDay, startTime] = utc(startIso);
+  const [endDay, endTime] = utc(endIso);
+  return startDay === endDay ? `${startDay} ${startTime}–${endTime} UTC` : `${startDay} ${startTime} – ${endDay} ${endTime} UTC`;
+}
+
+function utc(iso: string): [string, string] {
+  const t = new Date(iso).toISOString();
+  return [t.slice(0, 10), t.slice(11, 16)];
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { slackMessage, sparkline } from '../../src/notify/slack-message.ts';
+import { sampleNotification } from '../alerts/sample-alert.ts';
+
+const DASHBOARD = 'https://clio.example.test/dashboard';
+
+describe('sparkline', () => {
+  it('scales counts from zero to the largest, one bar each', () => {
+    expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe('▁▂▃▄▅▆▇█');
+    expect(sparkline([10, 10, 80])).toBe('▂▂█');
+    expect(sparkline([0, 0, 0])).toBe('▁▁▁');
+    expect(sparkline([])).toBe('');
+  });
+
+  it('folds a long series by maxima, so a one-bucket spike survives', () => {
+    const series = Array.from({ length: 100 }, (_, i) => (i === 57 ? 500 : 5));
+    const line = sparkline(series, 10);
+    expect(line).toHaveLength(10);
+    expect(line).toBe('▁▁▁▁▁█▁▁▁▁');
+  });
+});
+
+describe('slackMessage', () => {
+  const n = sampleNotification();
+  const { text, blocks } = slackMessage(n, DASHBOARD);
+  const json = JSON.stringify(blocks);
+
+  it('heads with kind, severity and cluster name', () => {
+    expect(blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '🔺 Spike · critical: Automated account sign-ups through the browser', emoji: true },
+    });
+    const resolved = slackMessage(sampleNotification({ update: true }, { kind: 'resolved' }), DASHBOARD);
+    expect((resolved.blocks[0] as any).text.text).toBe('✅ Resolved: Automated account sign-ups through the browser');
+  });
+
+  it('shows the aggregate figures, the window and the sparkline', () => {
+    const fields = blocks.flatMap((b: any) => b.fields ?? []).map((f: any) => f.text);
+    expect(fields).toEqual([
+      '*Conversations*\n412 (baseline 37.5)',
+      '*Distinct accounts*\n95',
+      '*Share of traffic*\n4.1% (baseline 0.38%)',
+      '*Ratio*\n11.0×',
+      '*Score*\n8.41 (poisson-z)',
+      '*Window*\n2026-11-27 14:00–15:00 UTC',
+    ]);
+    expect(json).toContain('▁▁▁▁▁▁▂▃▆█');
+  });
+
+  it('names rule, policy areas and parent, and links to the dashboard for the cluster', () => {
+    const context = blocks.find((b) => b.type === 'context') as any;
+    expect(context.elements[0].text).toBe('Rule *share-spike*  ·  Policy areas: platform-manipulation, captcha-evasion  ·  Parent: Account automation');
+    const button = (blocks.find((b) => b.type === 'actions') as any).elements[0];
+    const url = new URL(button.url);
+    expect(url.origin + url.pathname).toBe(DASHBOARD);
+    expect(url.searchParams.get('cluster')).toBe('c-17');
+    expect(url.searchParams.get('alert')).toBe(n.alert.alert_id);
+  });
+
+  it('has a plain text fallback with the headline figures', () => {
+    expect(text).toBe(
+      '🔺 Spike · critical: Automated account sign-ups through the browser — 412 conversations from 95 accounts, ' +
+        '4.1% of traffic (baseline 0.38%), 11.0× — rule share-spike',
+    );
+  });
+
+  it('escapes mrkdwn control characters, so a name cannot ping a channel or forge a link', () => {
+    const tricky = sampleNotification({}, {
+      cluster: { ...n.alert.cluster, name: 'Requests <!channel> & <https://evil.test|links>', description: 'a < b & c > d' },
+    });
+    const message = slackMessage(tricky, DASHBOARD);
+    const mrkdwn = JSON.stringify(message.blocks.filter((b) => b.type !== 'header')) + message.text;
+    expect(mrkdwn).not.toMatch(/<!channel>|<https:/);
+    expect(message.text).toContain('Requests &lt;!channel&gt; &amp; &lt;https://evil.test|links&gt;');
+    expect(JSON.stringify(message.blocks)).toContain('a &lt; b &amp; c &gt; d');
+  });
+
+  it('leaves out the sparkline when there is no series, and the parent when there is none', () => {
+    const bare = slackMessage(sampleNotification({ series: [] }, { cluster: { ...n.alert.cluster, parent: null } }), DASHBOARD);
+    expect(JSON.stringify(bare.blocks)).not.toContain('per bucket');
+    expect(JSON.stringify(bare.blocks)).toContain('Parent: none');
+  });
+});
