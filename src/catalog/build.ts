@@ -10,6 +10,7 @@ import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
 import { seededRandom } from '../generate/random.ts';
 import { redactConversation } from '../redact/redact.ts';
 import type { Progress } from '../util/progress.ts';
+import { ExemplarIndex, exemplarsPathFor } from '../emerging/exemplars.ts';
 import { assembleCatalog, type CatalogItem } from './assemble.ts';
 import type { NameAuditor } from './audit.ts';
 import type { ClusterNamer, Member } from './naming.ts';
@@ -43,7 +44,8 @@ const BATCH = 64;
 
 /**
  * `clio-stream catalog build`: Clio's batch pipeline over a JSONL sample — redact, facets, embed,
- * cluster, name, audit, hierarchy — into catalog.json. Facets and embeddings are checkpointed in
+ * cluster, name, audit, hierarchy — into catalog.json, with a sample of known conversations beside it
+ * (`catalog.exemplars.json`, for novelty). Facets and embeddings are checkpointed in
  * `<out>.work/` as they are made, so an interrupted build resumes where it stopped.
  */
 export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
@@ -114,6 +116,11 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
     now: (o.now ?? (() => new Date()))(),
     onStep: (step) => o.progress.note(step),
   });
+  // Known conversations for novelty: a sidecar of individual-level vectors that stays in the secure
+  // environment, never part of catalog.json. Written first, so no catalog is ever without its own.
+  const exemplars = ExemplarIndex.fromVectors(vectors, { modelId: o.embedder.modelId, dimension: dim, seed: o.seed });
+  await exemplars.write(exemplarsPathFor(o.out));
+  o.progress.note(`exemplars: ${exemplars.size} known conversations for novelty, threshold ${exemplars.threshold.toFixed(3)}`);
   await writeCatalog(o.out, catalog);
   await rm(work, { recursive: true, force: true });
   return catalog;
