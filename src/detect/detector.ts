@@ -168,7 +168,7 @@ export class Detector {
 
   /** Moves one (rule, cluster) episode on by one window. */
   private async step(rule: Rule, cluster: CatalogCluster, passed: boolean, evaluation: SpikeEvaluation, series: number[], endMs: number, product: string): Promise<void> {
-    const key = `${rule.name}\u0000${cluster.id}`;
+    const key = `${rule.name}/${cluster.id}`; // jsonb keys cannot hold NUL; neither name contains a slash
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: -Infinity };
     const windowStart = endMs - rule.windowSeconds * 1000;
     let alert: Alert | null = null;

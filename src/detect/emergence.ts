@@ -2,7 +2,6 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { dot } from '../catalog/vectors.ts';
 import { NoveltyPool, type NovelPoint } from '../emerging/novelty-pool.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
@@ -61,19 +60,16 @@ export class EmergenceTracker {
       await this.deps.store.transaction((tx) => DetectionStore.saveCatalog(tx, catalog));
     }
     this.promotedCount = catalog.clusters.filter((c) => c.provisional).length;
-    const settings = this.deps.settings;
-    if (!this.pool || !settings) return;
-    const stored = await this.deps.store.novelSince(0); // pruned to the horizon at every bucket close
-    const latest = stored.at(-1)?.eventTimeMs ?? 0;
-    this.observe(stored.filter((n) => n.eventTimeMs >= latest - settings.horizonMs));
+    if (!this.pool) return;
+    // The pool is rebuilt exactly as it was: promotions first, then the horizon's points in order.
+    for (const c of catalog.clusters.filter((c) => c.provisional)) this.pool.markKnown(c.id, c.centroid);
+    const now = await this.deps.store.maxEventTime();
+    if (now === null) return;
+    this.observe(await this.deps.store.novelSince(this.pool.horizonStartMs(now)));
   }
 
   observe(novel: readonly NovelConversation[]): void {
-    if (!this.pool || novel.length === 0) return;
-    const provisional = this.deps.index.catalog.clusters.filter((c) => c.provisional);
-    // What a promoted cluster already explains is no longer news (this matters after a restart).
-    const fresh = novel.filter((n) => !provisional.some((c) => dot(c.centroid, n.record.embedding) >= c.similarity_threshold));
-    this.pool.add(fresh.map(toPoint));
+    if (this.pool && novel.length > 0) this.pool.add(novel.map(toPoint));
   }
 
   /** Promotes the groups that pass the rule's gate at this bucket close; returns the new clusters. */
@@ -109,7 +105,7 @@ export class EmergenceTracker {
         figures: { conversations: group.conversations, accounts: group.accounts, share: traffic > 0 ? group.conversations / traffic : 0, startMs: group.firstSeenMs, series: [] },
       });
     }
-    if (this.deps.settings) await this.deps.store.pruneNovel(endMs - this.deps.settings.horizonMs);
+    await this.deps.store.pruneNovel(this.pool.horizonStartMs(endMs));
     return promoted;
   }
 

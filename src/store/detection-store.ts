@@ -16,6 +16,12 @@ export class DetectionStore {
     return this.db.transaction(work);
   }
 
+  /** The highest event time applied (the event clock), or null before the first conversation. */
+  async maxEventTime(): Promise<number | null> {
+    const rows = await this.db.query<{ max_event_time: Date }>('SELECT max_event_time FROM event_clock WHERE id = 1');
+    return rows.length ? new Date(rows[0]!.max_event_time).getTime() : null;
+  }
+
   /** The first bucket with any traffic of the segment: history before it is unknown, not zero. */
   async firstBucket(product: string): Promise<number | null> {
     const rows = await this.db.query<{ first: Date | null }>('SELECT min(bucket_start) AS first FROM traffic_counts WHERE product = $1', [product]);
