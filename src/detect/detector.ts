@@ -31,6 +31,8 @@ interface DetectorState {
   judgedThroughMs: number | null;
   episodes: Record<string, Episode>;
   router: RouterState | null;
+  /** Provisional clusters: since when they are counted, and their share of traffic when found (their prior). */
+  provisional?: Record<string, { sinceMs: number; share: number }>;
 }
 
 export interface DetectorDeps {
@@ -104,6 +106,7 @@ export class Detector {
     for (const rule of rules.rules.filter((r) => r.kind === 'emerging')) {
       for (const found of await this.deps.emergence.promote(rule, endMs)) {
         promoted.push(found.cluster);
+        this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs, share: found.figures.share } };
         const alert = this.emergingAlert(rule, found.cluster, found.figures, endMs);
         if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, found.figures.series);
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
@@ -148,26 +151,41 @@ export class Detector {
       minConversations: rule.minConversations,
     };
     const traffic = this.cache.series(product, '', fromMs, endMs, stepMs);
+    const provisional = this.state.provisional ?? {};
     for (const level of ['leaf', 'parent'] as const) {
       const clusters = this.deps.index.catalog.clusters.filter(
         (c) => (c.level === 0) === (level === 'leaf') && c.named && ruleMatches(rule, { id: c.id, level, policyAreas: policyAreasOf(c) }, rule.match.product),
       );
-      if (clusters.length === 0) continue;
-      const totalSize = this.deps.index.catalog.clusters.filter((c) => (c.level === 0) === (level === 'leaf')).reduce((s, c) => s + c.size, 0);
-      const input: ClusterSeries[] = clusters.map((c) => ({
-        id: c.id,
-        series: this.cache.series(product, c.id, fromMs, endMs, stepMs).map((conversations, i) => ({ conversations, traffic: traffic[i]! })),
-        prior: totalSize > 0 ? { share: c.size / totalSize } : undefined,
-      }));
-      const verdicts = detectSpikes(input, params);
-      for (const [i, verdict] of verdicts.entries()) {
-        await this.step(rule, clusters[i]!, verdict.fire, verdict.evaluation, input[i]!.series.slice(-params.windowBuckets).map((b) => b.conversations), endMs, product);
+      const established = clusters.filter((c) => !provisional[c.id]);
+      const totalSize = established.reduce((s, c) => s + c.size, 0);
+      const seriesOf = (c: CatalogCluster, from: number) => {
+        const counts = this.cache.series(product, c.id, from, endMs, stepMs);
+        const offset = (from - fromMs) / stepMs;
+        return counts.map((conversations, i) => ({ conversations, traffic: traffic[offset + i]! }));
+      };
+      await this.judgeGroup(rule, params, endMs, product, established.map((c) => ({ cluster: c, input: { id: c.id, series: seriesOf(c, fromMs), prior: totalSize > 0 ? { share: c.size / totalSize } : undefined } })));
+      // A provisional cluster has no history before it was found: its series starts then, and until
+      // it has a baseline it is judged against the share it had when found. Each is tested alone.
+      for (const c of clusters.filter((c) => provisional[c.id])) {
+        const since = Math.max(fromMs, floorTo(provisional[c.id]!.sinceMs, stepMs));
+        if (endMs - since < windowMs) continue;
+        await this.judgeGroup(rule, params, endMs, product, [{ cluster: c, input: { id: c.id, series: seriesOf(c, since), prior: { share: provisional[c.id]!.share } } }]);
       }
+    }
+  }
+
+  private async judgeGroup(rule: Rule, params: SpikeParams, endMs: number, product: string, group: Array<{ cluster: CatalogCluster; input: ClusterSeries }>): Promise<void> {
+    if (group.length === 0) return;
+    const verdicts = detectSpikes(group.map((g) => g.input), params);
+    for (const [i, verdict] of verdicts.entries()) {
+      const { cluster, input } = group[i]!;
+      await this.step(rule, cluster, verdict.fire, verdict.evaluation, input.series.slice(-params.windowBuckets).map((b) => b.conversations), endMs, product);
     }
   }
 
   /** Moves one (rule, cluster) episode on by one window. */
   private async step(rule: Rule, cluster: CatalogCluster, passed: boolean, evaluation: SpikeEvaluation, series: number[], endMs: number, product: string): Promise<void> {
+    this.deps.logger.trace({ rule: rule.name, cluster: cluster.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, score: evaluation.score }, 'window judged');
     const key = `${rule.name}/${cluster.id}`; // jsonb keys cannot hold NUL; neither name contains a slash
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: -Infinity };
     const windowStart = endMs - rule.windowSeconds * 1000;

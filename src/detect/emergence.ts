@@ -41,6 +41,8 @@ export interface EmergenceDeps {
 export class EmergenceTracker {
   private readonly pool: NoveltyPool | null;
   private promotedCount = 0;
+  /** Novel conversations not yet in the pool: a chunk can run ahead of the bucket being judged, and the pool must not see the future. */
+  private waiting: NovelConversation[] = [];
 
   constructor(private readonly deps: EmergenceDeps) {
     const s = deps.settings;
@@ -69,12 +71,21 @@ export class EmergenceTracker {
   }
 
   observe(novel: readonly NovelConversation[]): void {
-    if (this.pool && novel.length > 0) this.pool.add(novel.map(toPoint));
+    if (this.pool && novel.length > 0) this.waiting.push(...novel);
+  }
+
+  /** Moves the waiting conversations before `endMs` into the pool, in event-time order. */
+  private admit(endMs: number): void {
+    if (!this.pool || this.waiting.length === 0) return;
+    const due = this.waiting.filter((n) => n.eventTimeMs < endMs).sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+    this.waiting = this.waiting.filter((n) => n.eventTimeMs >= endMs);
+    this.pool.add(due.map(toPoint));
   }
 
   /** Promotes the groups that pass the rule's gate at this bucket close; returns the new clusters. */
   async promote(rule: Rule, endMs: number): Promise<Array<{ cluster: CatalogCluster; figures: EmergingFigures }>> {
     if (!this.pool) return [];
+    this.admit(endMs);
     this.pool.evict(endMs);
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
     for (const group of this.pool.candidates(endMs, { minAccounts: rule.minAccounts, minConversations: rule.minConversations })) {

@@ -292,7 +292,7 @@ const BUILT_IN_DEFAULTS: FullSettings = {
   severity: 'warning',
   channel: null,
   routing: { group_by: ['rule'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
-  emerging: { horizon: '6h', min_similarity: 0.8 },
+  emerging: { horizon: '6h', min_similarity: 0.65 },
 };
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/rules.schema.json', import.meta.url), 'utf8'));

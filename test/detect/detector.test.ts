@@ -31,7 +31,7 @@ rules:
     match: { policy_areas: [fraud], levels: [leaf, parent] }
     window: 1h
     baseline: 1d
-    guard: 0s
+    guard: 1h
     seasonality: false
     min_ratio: 2
     keep_firing_for: 0
@@ -77,7 +77,7 @@ describe('Detector', () => {
     ingest = new IngestStore(db);
     offset = 0n;
     id = 0;
-  });
+  }, 60_000);
   afterEach(async () => {
     await db.close();
   });

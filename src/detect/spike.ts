@@ -1,0 +1,487 @@
+/**
+ * Spike detection maths, pure: is a cluster's share of traffic in the current window higher than
+ * its history allows, and which clusters fire once every cluster a rule watches has been tested?
+ *
+ * - A cluster's expected count follows the *rest* of the traffic (its rate per conversation of
+ *   other traffic), so a launch that lifts everything lifts the expectation too: only a change in
+ *   share is a spike.
+ * - The rest of the traffic is a robust reference: the clusters that moved most are trimmed out
+ *   of it, so that one surging pattern neither hides itself nor others.
+ * - The expectation comes from the trailing baseline (window and guard band excluded), or from the
+ *   same hours of earlier weeks once two weeks of history exist.
+ * - The window is tested with an exact share test, widened to a negative binomial by as much
+ *   burstiness as the baseline admits; a Poisson CUSUM over the guard band and window adds up a
+ *   modest rise sustained for hours. Without enough history, the catalog share is the expectation.
+ * - p-values are corrected across the clusters tested together, then the ratio and size gates apply.
+ */
+import { ClioError } from '../errors.ts';
+import {
+  benjaminiHochberg,
+  binomialUpperTail,
+  bonferroni,
+  cusumPValueBound,
+  negativeBinomialUpperTail,
+  poissonCusum,
+} from './stats.ts';
+
+/** One bucket of one cluster: its conversations, and all conversations of the bucket in the same segment. */
+export interface BucketCounts {
+  conversations: number;
+  traffic: number;
+}
+
+export interface SpikeParams {
+  /** Length of the current window, in buckets. */
+  windowBuckets: number;
+  /** Length of the trailing baseline, in buckets. */
+  baselineBuckets: number;
+  /** Buckets left out between baseline and window, so that a rise does not inflate its own baseline. */
+  guardBuckets: number;
+  /** Buckets in a week: compare with the same hours of earlier weeks once the series holds two of them. */
+  bucketsPerWeek?: number;
+  /** Smallest observed/expected ratio worth an alert. */
+  minRatio: number;
+  /** Significance level after correction across the clusters tested together. */
+  alpha: number;
+  correction: 'bh' | 'bonferroni';
+  /** Fewest conversations in the window before a cluster can fire. */
+  minConversations: number;
+}
+
+export interface ClusterSeries {
+  id: string;
+  /** Oldest → newest; the last windowBuckets are the current window. Start it when the cluster started to exist. */
+  series: readonly BucketCounts[];
+  /** Share of traffic in the catalog: the expectation while the cluster has too little history. */
+  prior?: { share: number };
+}
+
+/**
+ * The test that bound the decision. binomial-share: the window's share against the baseline's
+ * (exact). negative-binomial: the same, allowing for the burstiness the baseline admits.
+ * poisson-cusum: a sustained rise over the guard band and window. prior-share: the window's share
+ * against the catalog share, for a cluster without enough history.
+ */
+export type SpikeMethod = 'binomial-share' | 'negative-binomial' | 'poisson-cusum' | 'prior-share';
+
+export interface SpikeEvaluation {
+  /** In the current window; share of the robust reference traffic. */
+  observed: { conversations: number; share: number };
+  /** Expected for the current window (its conversations follow the window's reference traffic). */
+  baseline: { conversations: number; share: number };
+  /** observed / expected conversations, capped at RATIO_CAP. */
+  ratio: number;
+  /** The p-value the decision uses (already adjusted when two tests were combined). */
+  pValue: number;
+  /** The test that carried the decision: −log10 of its p-value, or the CUSUM statistic. */
+  score: { method: SpikeMethod; value: number };
+  /** False while the cluster is judged against its prior share (or not at all). */
+  enoughHistory: boolean;
+}
+
+export interface SpikeVerdict {
+  id: string;
+  evaluation: SpikeEvaluation;
+  fire: boolean;
+}
+
+/** A spike input that cannot be judged: bad parameters or a reference that does not line up. */
+export class SpikeInputError extends ClioError {
+  constructor(message: string) {
+    super('spike_input_invalid', message);
+  }
+}
+
+/** Ratios stay finite (a cluster seen for the first time would divide by zero) and serialisable. */
+export const RATIO_CAP = 1e6;
+/** Share of clusters trimmed from each end of the reference: those whose window moved most from expectation. */
+const TRIM_FRACTION = 0.1;
+/** The trailing baseline must cover this share of its length before it is trusted over the prior. */
+const MIN_HISTORY_FRACTION = 0.25;
+/** The CUSUM is tuned to at least this rise, so that a minRatio near 1 still gives it a direction. */
+const CUSUM_MIN_RISE = 1.5;
+/** One-sided z of the baseline's Pearson dispersion above which a cluster counts as bursty (≈ 5%). */
+const BURSTY_Z = 1.645;
+/** z of the upper confidence bound taken for a cluster's dispersion (one-sided 95%). */
+const DISPERSION_BOUND_Z = 1.645;
+/** Window-sized blocks the baseline needs before burstiness can be judged. */
+const MIN_DISPERSION_BLOCKS = 4;
+/** −log10 p is reported up to here: tails beyond double precision are all "certain". */
+const MAX_SCORE = 300;
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** Where the window and the baselines lie in a series of `length` buckets. */
+interface Plan {
+  window: Span;
+  /** Trailing baseline: just before the guard band. */
+  trailing: Span;
+  /** Spans the expectation comes from: same hours of earlier weeks, or the trailing baseline. */
+  expectation: Span[];
+  seasonal: boolean;
+  enoughHistory: boolean;
+}
+
+function planOf(length: number, p: SpikeParams): Plan {
+  const window = { start: Math.max(0, length - p.windowBuckets), end: length };
+  const trailingEnd = Math.max(0, window.start - p.guardBuckets);
+  const trailing = { start: Math.max(0, trailingEnd - p.baselineBuckets), end: trailingEnd };
+  const weeks = sameHoursOfEarlierWeeks(window.start, p);
+  if (weeks.length >= 2) return { window, trailing, expectation: weeks, seasonal: true, enoughHistory: true };
+  const enoughHistory = trailing.end - trailing.start >= Math.max(1, Math.ceil(MIN_HISTORY_FRACTION * p.baselineBuckets));
+  return { window, trailing, expectation: [trailing], seasonal: false, enoughHistory };
+}
+
+/** The current window's hours in every earlier week the series holds (clear of the guard band). */
+function sameHoursOfEarlierWeeks(windowStart: number, p: SpikeParams): Span[] {
+  const spans: Span[] = [];
+  if (!p.bucketsPerWeek) return spans;
+  for (let start = windowStart - p.bucketsPerWeek; start >= 0; start -= p.bucketsPerWeek) {
+    if (start + p.windowBuckets <= windowStart - p.guardBuckets) spans.push({ start, end: start + p.windowBuckets });
+  }
+  return spans;
+}
+
+/** Conversations of the cluster, and of everything else in its reference, over some spans. */
+interface Totals {
+  conversations: number;
+  others: number;
+}
+
+function totalsOver(series: readonly BucketCounts[], reference: readonly number[], { start, end }: Span): Totals {
+  let conversations = 0;
+  let others = 0;
+  for (let t = start; t < end; t++) {
+    const c = series[t]!.conversations;
+    conversations += c;
+    others += Math.max(0, reference[t]! - c);
+  }
+  return { conversations, others };
+}
+
+function added(a: Totals, b: Totals): Totals {
+  return { conversations: a.conversations + b.conversations, others: a.others + b.others };
+}
+
+/** The trailing baseline cut into window-sized blocks, newest first (the scatter burstiness is read from), and its totals. */
+interface TrailingBlocks {
+  counts: Float64Array;
+  exposures: Float64Array;
+  total: Totals;
+}
+
+function trailingBlocksOf(series: readonly BucketCounts[], reference: readonly number[], trailing: Span, windowBuckets: number): TrailingBlocks {
+  const n = Math.floor((trailing.end - trailing.start) / windowBuckets);
+  const counts = new Float64Array(n);
+  const exposures = new Float64Array(n);
+  let total = totalsOver(series, reference, { start: trailing.start, end: trailing.end - n * windowBuckets });
+  for (let j = 0; j < n; j++) {
+    const end = trailing.end - j * windowBuckets;
+    const block = totalsOver(series, reference, { start: end - windowBuckets, end });
+    counts[j] = block.conversations;
+    exposures[j] = block.others;
+    total = added(total, block);
+  }
+  return { counts, exposures, total };
+}
+
+/** What one test concluded about the window. */
+interface Judgement {
+  method: SpikeMethod;
+  pValue: number;
+  /** −log10 p, or the CUSUM statistic. */
+  score: number;
+  /** Conversations expected in the window; null when there is nothing to compare with. */
+  expected: number | null;
+  baselineShare: number;
+}
+
+/**
+ * Judges one cluster's current window. `reference` is the traffic per bucket its share is taken
+ * of — total traffic, or the robust reference — and must include the cluster's own conversations
+ * (detectSpikes adds them back when the cluster was trimmed out of the robust reference).
+ */
+export function evaluateSpike(cluster: ClusterSeries, reference: readonly number[], params: SpikeParams): SpikeEvaluation {
+  checkParams(params);
+  const { series } = cluster;
+  if (reference.length !== series.length) {
+    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${cluster.id} has ${series.length}`);
+  }
+  const plan = planOf(series.length, params);
+  const window = totalsOver(series, reference, plan.window);
+  const judgement = plan.enoughHistory ? judgeAgainstHistory(series, reference, plan, window, params) : judgeAgainstPrior(cluster.prior, window);
+  return {
+    observed: { conversations: window.conversations, share: shareOf(window) },
+    baseline: { conversations: judgement.expected ?? 0, share: judgement.baselineShare },
+    // Without an expectation there is no evidence of change: ratio 1, not a division by zero.
+    ratio: judgement.expected === null ? 1 : ratioOf(window.conversations, judgement.expected),
+    pValue: judgement.pValue,
+    score: { method: judgement.method, value: judgement.score },
+    enoughHistory: plan.enoughHistory,
+  };
+}
+
+function judgeAgainstHistory(series: readonly BucketCounts[], reference: readonly number[], plan: Plan, window: Totals, params: SpikeParams): Judgement {
+  const trailing = trailingBlocksOf(series, reference, plan.trailing, params.windowBuckets);
+  const base = plan.seasonal ? plan.expectation.map((span) => totalsOver(series, reference, span)).reduce(added) : trailing.total;
+  // With no other traffic the share cannot move (the cluster is all there is): nothing to test.
+  if (base.others <= 0 || window.others <= 0) return unjudged('binomial-share', shareOf(base));
+  const expected = (base.conversations / base.others) * window.others;
+  const { bursty, dispersion } = burstinessOf(trailing);
+  const windows = plan.expectation.reduce((n, span) => n + span.end - span.start, 0) / params.windowBuckets;
+  const share = shareTest(window, base, expected);
+  // A bursty window must be beyond both: the baseline's sampling noise (exact, which matters for
+  // a small baseline) and the bursts the history admits. The larger p-value binds.
+  const windowTest = dispersion > 0 ? weaker(share, negativeBinomialTest(window, base, windows, expected, dispersion)) : share;
+  // The CUSUM's likelihood ratio assumes Poisson counts around a steady share: plainly bursty or
+  // hour-of-week-shaped clusters (both show as overdispersion) are judged per window only.
+  // Its in-control mean comes from the trailing baseline even in seasonal mode: a steady share
+  // needs no hour-of-week correction, and two weeks' same hours would make a noisy mean.
+  const { conversations, others } = trailing.total;
+  if (bursty || conversations === 0 || others === 0) return windowTest;
+  const rise = Math.max(params.minRatio, CUSUM_MIN_RISE);
+  const cusum = cusumTest(series, reference, plan.trailing.end, conversations / others, rise, expected, shareOf(base));
+  return either(windowTest, cusum);
+}
+
+/**
+ * The exact conditional test for two Poisson rates: given the cluster's conversations in window and
+ * baseline together, the window's part is Binomial(n, π), π = the window's part of the other
+ * traffic. It is a share test — a launch scales both sides — and it counts the baseline's own
+ * noise, which matters when the baseline is only the same hours of two earlier weeks.
+ */
+function shareTest(window: Totals, base: Totals, expected: number): Judgement {
+  const n = window.conversations + base.conversations;
+  const pValue = binomialUpperTail(window.conversations, n, window.others / (window.others + base.others));
+  return { method: 'binomial-share', pValue, score: minusLog10(pValue), expected, baselineShare: shareOf(base) };
+}
+
+/**
+ * The window count against a negative binomial around the expected count, with as much
+ * burstiness as the baseline admits. The expectation's own uncertainty — relative variance
+ * 1/conversations from sampling plus φ/windows from bursts in the baseline — widens it further,
+ * as the conditional share test accounts for its baseline's noise.
+ */
+function negativeBinomialTest(window: Totals, base: Totals, windows: number, expected: number, dispersion: number): Judgement {
+  const baselineNoise = 1 / Math.max(1, base.conversations) + dispersion / Math.max(1, windows);
+  const pValue = negativeBinomialUpperTail(window.conversations, expected, dispersion + baselineNoise);
+  return { method: 'negative-binomial', pValue, score: minusLog10(pValue), expected, baselineShare: shareOf(base) };
+}
+
+/**
+ * A Poisson CUSUM over the guard band and the window — the stretch the baseline leaves out — tuned
+ * to a rise of `rise`×, with the in-control mean of each bucket following its reference traffic.
+ * It catches a modest rise sustained since before the window, which no single window shows.
+ */
+function cusumTest(series: readonly BucketCounts[], reference: readonly number[], from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
+  const counts: number[] = [];
+  const means: number[] = [];
+  for (let t = from; t < series.length; t++) {
+    const mean = rate * Math.max(0, reference[t]! - series[t]!.conversations);
+    // A bucket without other traffic has no expectation to compare with.
+    if (mean > 0) {
+      counts.push(series[t]!.conversations);
+      means.push(mean);
+    }
+  }
+  const path = poissonCusum(counts, means, means.map((m) => m * rise));
+  const statistic = path.length ? path[path.length - 1]! : 0;
+  return { method: 'poisson-cusum', pValue: cusumPValueBound(statistic, counts.length), score: statistic, expected, baselineShare };
+}
+
+/** Both tests must reject (intersection–union): the larger p-value is a valid p-value for that. */
+function weaker(a: Judgement, b: Judgement): Judgement {
+  return b.pValue > a.pValue ? b : a;
+}
+
+/** Either test may reject: the smaller p-value decides, doubled (Bonferroni) to stay valid. */
+function either(a: Judgement, b: Judgement): Judgement {
+  const best = b.pValue < a.pValue ? b : a;
+  return { ...best, pValue: Math.min(1, 2 * best.pValue) };
+}
+
+/**
+ * How bursty the cluster's window-sized counts in the trailing baseline are around its steady
+ * share. `dispersion` is φ (variance = mean + φ·mean²) by moments, raised to its upper confidence
+ * bound: a few days of blocks estimate φ loosely, small clusters hide it in their Poisson noise,
+ * and the tail a test reads is very sensitive to it — an underestimate turns ordinary bursts into
+ * alerts. `bursty` says whether Pearson's statistic shows the excess variance plainly.
+ */
+function burstinessOf({ counts, exposures }: TrailingBlocks): Burstiness {
+  const steady = { bursty: false, dispersion: 0 };
+  const blocks = counts.length;
+  if (blocks < MIN_DISPERSION_BLOCKS) return steady;
+  const rate = sum(counts) / sum(exposures);
+  if (!(rate > 0 && Number.isFinite(rate))) return steady;
+  // Per block: excess variance a = (c − e)² − e, whose expectation is φ·e².
+  let pearson = 0;
+  let excess = 0;
+  let weight = 0;
+  for (let j = 0; j < blocks; j++) {
+    const expected = rate * exposures[j]!;
+    if (expected <= 0) continue;
+    const squared = (counts[j]! - expected) ** 2;
+    pearson += squared / expected;
+    excess += squared - expected;
+    weight += expected * expected;
+  }
+  if (weight === 0) return steady;
+  const phi = excess / weight;
+  let scatter = 0;
+  for (let j = 0; j < blocks; j++) {
+    const expected = rate * exposures[j]!;
+    if (expected > 0) scatter += ((counts[j]! - expected) ** 2 - expected - phi * expected * expected) ** 2;
+  }
+  const df = blocks - 1;
+  return {
+    bursty: phi > 0 && (pearson / df - 1) / Math.sqrt(2 / df) > BURSTY_Z,
+    dispersion: Math.max(0, phi + (DISPERSION_BOUND_Z * Math.sqrt(scatter)) / weight),
+  };
+}
+
+interface Burstiness {
+  /** The baseline plainly scatters more than Poisson (Pearson's test). */
+  bursty: boolean;
+  /** Upper bound of φ; 0 when the baseline is too short or plainly steady. */
+  dispersion: number;
+}
+
+function sum(values: Float64Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+/**
+ * A cluster without enough history (new, or the stream just started) against its catalog share:
+ * its window count out of the window's reference traffic, Binomial(traffic, prior share).
+ */
+function judgeAgainstPrior(prior: ClusterSeries['prior'], window: Totals): Judgement {
+  const share = prior?.share;
+  // Shares of 0 or 1 carry no usable expectation (every count would be impossible or certain).
+  if (share === undefined || !(share > 0 && share < 1) || window.others <= 0) return unjudged('prior-share', share ?? 0);
+  const n = window.conversations + Math.round(window.others);
+  const pValue = binomialUpperTail(window.conversations, n, share);
+  // Expected conversations follow the other traffic (odds), so that a big cluster's own surge does not lift them.
+  const expected = (share / (1 - share)) * window.others;
+  return { method: 'prior-share', pValue, score: minusLog10(pValue), expected, baselineShare: share };
+}
+
+function unjudged(method: SpikeMethod, baselineShare: number): Judgement {
+  return { method, pValue: 1, score: 0, expected: null, baselineShare };
+}
+
+function shareOf(t: Totals): number {
+  const total = t.conversations + t.others;
+  return total > 0 ? t.conversations / total : 0;
+}
+
+function ratioOf(observed: number, expected: number): number {
+  if (expected > 0) return Math.min(RATIO_CAP, observed / expected);
+  // Seen for the first time in its history: as large as a ratio gets.
+  return observed > 0 ? RATIO_CAP : 1;
+}
+
+function minusLog10(p: number): number {
+  return Math.min(MAX_SCORE, -Math.log10(Math.max(p, 10 ** -MAX_SCORE)));
+}
+
+/**
+ * Traffic per bucket without the clusters whose window moved most from expectation: a trimmed
+ * reference. The top TRIM_FRACTION (the surges, which would inflate the total and hide themselves
+ * and others) and as many from the bottom are left out. Trimming both ends keeps the reference
+ * unbiased under plain noise: dropping only the highest would bias every expectation down.
+ * The same clusters leave every bucket, so baseline and window stay comparable. Clusters passed
+ * together must be disjoint (one level of the hierarchy); series of different lengths are aligned
+ * on their newest bucket.
+ */
+export function robustReference(clusters: readonly ClusterSeries[], params: SpikeParams): number[] {
+  checkParams(params);
+  return referenceWithout(clusters, trimmedClusters(clusters, params));
+}
+
+/** Indices of the clusters to trim, ranked by standardised excess over a raw-traffic expectation. */
+function trimmedClusters(clusters: readonly ClusterSeries[], params: SpikeParams): Set<number> {
+  const z = clusters.map((c) => standardisedExcess(c.series, params));
+  const order = z.map((_, i) => i).sort((a, b) => z[b]! - z[a]!);
+  const top = Math.ceil(TRIM_FRACTION * clusters.length);
+  // With very few clusters keep at least one untrimmed where possible.
+  const bottom = clusters.length > 2 * top ? top : 0;
+  return new Set([...order.slice(0, top), ...order.slice(order.length - bottom)]);
+}
+
+/** (window − expected) / √expected, the expectation scaled by raw traffic: how far a cluster moved. */
+function standardisedExcess(series: readonly BucketCounts[], params: SpikeParams): number {
+  const { window, trailing } = planOf(series.length, params);
+  const [inWindow, windowTraffic] = sums(series, window);
+  const [inBaseline, baselineTraffic] = sums(series, trailing);
+  const expected = baselineTraffic > 0 ? (inBaseline * windowTraffic) / baselineTraffic : 0;
+  return (inWindow - expected) / Math.sqrt(Math.max(1, expected));
+}
+
+function sums(series: readonly BucketCounts[], { start, end }: Span): [number, number] {
+  let conversations = 0;
+  let traffic = 0;
+  for (let t = start; t < end; t++) {
+    conversations += series[t]!.conversations;
+    traffic += series[t]!.traffic;
+  }
+  return [conversations, traffic];
+}
+
+/** Traffic per bucket (taken from the longest series: all carry the same totals) minus the trimmed clusters. */
+function referenceWithout(clusters: readonly ClusterSeries[], trimmed: ReadonlySet<number>): number[] {
+  const longest = clusters.reduce<readonly BucketCounts[]>((a, c) => (c.series.length > a.length ? c.series : a), []);
+  const reference = longest.map((b) => b.traffic);
+  for (const i of trimmed) {
+    const { series } = clusters[i]!;
+    const offset = reference.length - series.length;
+    for (let t = 0; t < series.length; t++) reference[offset + t]! -= series[t]!.conversations;
+  }
+  return reference.map((r) => Math.max(0, r));
+}
+
+/** A cluster's share is always of traffic that includes itself, even when it was trimmed from the reference. */
+function ownReference(series: readonly BucketCounts[], reference: readonly number[], trimmed: boolean): readonly number[] {
+  if (!trimmed && series.length === reference.length) return reference;
+  const own = reference.slice(reference.length - series.length);
+  if (trimmed) for (let t = 0; t < own.length; t++) own[t]! += series[t]!.conversations;
+  return own;
+}
+
+/**
+ * Evaluates every cluster against the robust reference, corrects the p-values across them (BH or
+ * Bonferroni at alpha), and fires those that are significant, at least minRatio above expectation
+ * and at least minConversations in the window: significance alone would alert on tiny or
+ * negligible rises in big clusters.
+ */
+export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikeParams): SpikeVerdict[] {
+  checkParams(params);
+  const trimmed = trimmedClusters(clusters, params);
+  const reference = referenceWithout(clusters, trimmed);
+  const evaluations = clusters.map((c, i) => evaluateSpike(c, ownReference(c.series, reference, trimmed.has(i)), params));
+  const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
+  const significant = correct(evaluations.map((e) => e.pValue), params.alpha);
+  return clusters.map((c, i) => {
+    const evaluation = evaluations[i]!;
+    const fire = significant[i]! && evaluation.ratio >= params.minRatio && evaluation.observed.conversations >= params.minConversations;
+    return { id: c.id, evaluation, fire };
+  });
+}
+
+function checkParams(p: SpikeParams): void {
+  const count = (key: keyof SpikeParams, value: number | undefined, min: number): void => {
+    if (value === undefined || !Number.isInteger(value) || value < min) throw new SpikeInputError(`${key} must be an integer ≥ ${min}, got ${value}`);
+  };
+  count('windowBuckets', p.windowBuckets, 1);
+  count('baselineBuckets', p.baselineBuckets, 1);
+  count('guardBuckets', p.guardBuckets, 0);
+  if (p.bucketsPerWeek !== undefined) count('bucketsPerWeek', p.bucketsPerWeek, p.windowBuckets + p.guardBuckets + 1);
+  if (!(p.minRatio >= 0) || !Number.isFinite(p.minRatio)) throw new SpikeInputError(`minRatio must be a finite number ≥ 0, got ${p.minRatio}`);
+  if (!(p.alpha > 0 && p.alpha < 1)) throw new SpikeInputError(`alpha must be in (0, 1), got ${p.alpha}`);
+  if (p.correction !== 'bh' && p.correction !== 'bonferroni') throw new SpikeInputError(`correction must be 'bh' or 'bonferroni', got ${String(p.correction)}`);
+  if (!(p.minConversations >= 0)) throw new SpikeInputError(`minConversations must be ≥ 0, got ${p.minConversations}`);
+}
