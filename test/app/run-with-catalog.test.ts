@@ -15,7 +15,8 @@ import { createLogger } from '../../src/log.ts';
 import { IngestStore } from '../../src/store/ingest-store.ts';
 import { openPglite } from '../../src/store/pglite-client.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { canaryConversation, findCanary, memoryStream } from '../helpers/canary.ts';
+import { CANARIES, canaryConversation, findCanary, memoryStream } from '../helpers/canary.ts';
+import { startSlackStandin, type SlackStandin } from '../helpers/slack-standin.ts';
 import { fetchText, metricValue, waitFor } from '../helpers/cli.ts';
 import { createTopic, produce } from '../helpers/kafka.ts';
 import { kafkaBrokers, uniqueName } from '../helpers/services.ts';
@@ -28,6 +29,8 @@ describe('run with a catalog: conversations are counted under catalog clusters',
   const logs = memoryStream();
   let catalog: Catalog;
   let service: RunningService;
+  let slack: SlackStandin;
+  const total = 305 + 40 + 20;
 
   beforeAll(async () => {
     const baseline = join(dir, 'baseline.jsonl');
@@ -44,7 +47,14 @@ describe('run with a catalog: conversations are counted under catalog clusters',
     await createTopic(topic, 3);
     const live = [...generateConversations({ count: 300, seed: 9, accounts: 80, targetBytes: 0, idPrefix: 'live' })].map((l) => Buffer.from(JSON.stringify(l.conversation)));
     for (let i = 0; i < 5; i++) live.push(Buffer.from(JSON.stringify(canaryConversation('2026-11-20T02:00:00Z', i))));
+    // Late in the day, 40 accounts send the same request carrying personal data: a new pattern no
+    // catalog conversation resembles. It must surface as an emerging cluster, named without any of it.
+    for (let i = 0; i < 40; i++) {
+      const c = canaryConversation(new Date(Date.parse('2026-11-20T23:00:00Z') + i * 60_000).toISOString(), 100 + i);
+      live.push(Buffer.from(JSON.stringify({ ...c, account_id: `${CANARIES.accountId}-${i}` })));
+    }
     await produce(topic, live, 3);
+    slack = await startSlackStandin({ token: 'xoxb-run-test' });
     const config = loadConfig({
       overrides: {
         kafka: { brokers: kafkaBrokers(), groupId: `${topic}_group`, topics: { conversations: topic, deadLetter: `${topic}_dlq` }, chunkSize: 100 },
@@ -54,28 +64,53 @@ describe('run with a catalog: conversations are counted under catalog clusters',
         catalog: { path: join(dir, 'catalog.json') },
         api: { port: 0 },
         log: { level: 'debug' },
+        alerts: { slack: { token: 'xoxb-run-test', apiUrl: `${slack.url}/api/`, defaultChannel: 'C0ALERTS' } },
       },
     });
     service = await startRun(config, createLogger('debug', logs));
   }, 600_000);
-  afterAll(async () => service?.stop());
+  afterAll(async () => {
+    await service?.stop();
+    await slack?.close();
+  });
 
   it('assigns every conversation to a catalog leaf and leaks no canary', async () => {
-    await waitFor(async () => (metricValue(await fetchText(`${service.url}/metrics`), 'clio_processed_total') >= 305 ? true : undefined), 'all conversations', 180_000);
+    const processed = async (n: number) => (metricValue(await fetchText(`${service.url}/metrics`), 'clio_processed_total') >= n ? true : undefined);
+    await waitFor(() => processed(total - 20), 'the first day', 180_000);
+    // Traffic of the next morning moves the event clock on, so that the evening's buckets close.
+    const next = [...generateConversations({ count: 20, seed: 10, accounts: 20, targetBytes: 0, idPrefix: 'next', startMs: Date.parse('2026-11-21T02:00:00Z'), spanMs: 3_600_000 })];
+    await produce(topic, next.map((l) => Buffer.from(JSON.stringify(l.conversation))), 3);
+    await waitFor(() => processed(total), 'all conversations', 180_000);
+    // The emerging cluster reaches Slack through the outbox.
+    const posted = await waitFor(async () => {
+      const post = slack.succeeded('chat.postMessage').find((c) => JSON.stringify(c.body).includes('emerging'));
+      return post ?? undefined;
+    }, 'an emerging alert in Slack', 60_000);
+    expect(posted.body.channel).toBe('C0ALERTS');
     const metrics = await fetchText(`${service.url}/metrics`);
     await service.stop();
-    const store = new IngestStore(await openPglite(join(dir, 'store')));
+    const db = await openPglite(join(dir, 'store'));
+    const store = new IngestStore(db);
     try {
       const counts = await store.clusterCounts();
-      const leafIds = new Set(catalog.clusters.filter((c) => c.level === 0).map((c) => c.id));
-      expect(counts.reduce((s, c) => s + c.conversations, 0)).toBe(305);
-      for (const c of counts) expect(leafIds.has(c.clusterId), c.clusterId).toBe(true);
-      expect(new Set(counts.map((c) => c.clusterId)).size).toBeGreaterThanOrEqual(6);
+      const leaves = catalog.clusters.filter((c) => c.level === 0);
+      const leafIds = new Set(leaves.map((c) => c.id));
+      const allIds = new Set(catalog.clusters.map((c) => c.id));
+      const leafCounts = counts.filter((c) => leafIds.has(c.clusterId));
+      // Every conversation is counted once under a leaf (parents count them again); provisional clusters are new leaves.
+      const provisional = counts.filter((c) => !allIds.has(c.clusterId));
+      expect(leafCounts.reduce((s, c) => s + c.conversations, 0) + provisional.reduce((s, c) => s + c.conversations, 0)).toBe(total);
+      expect(provisional.every((c) => c.clusterId.startsWith('emerging-'))).toBe(true);
+      expect(new Set(leafCounts.map((c) => c.clusterId)).size).toBeGreaterThanOrEqual(6);
+      const versions = await db.query<{ catalog: unknown }>('SELECT catalog FROM catalog_versions');
+      expect(versions.length).toBeGreaterThanOrEqual(2);
+      expect(findCanary(JSON.stringify(versions))).toBeUndefined();
     } finally {
       await store.close();
     }
     expect(logs.text()).toContain(`catalog ${join(dir, 'catalog.json')}`);
     expect(findCanary(logs.text())).toBeUndefined();
     expect(findCanary(metrics)).toBeUndefined();
+    expect(findCanary(JSON.stringify(slack.calls))).toBeUndefined();
   });
 });
