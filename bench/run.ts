@@ -1,5 +1,6 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Not a test: nothing here asserts. */
 import { benchAssign } from './assign.ts';
+import { benchDetect } from './detect.ts';
 import { benchEmbed } from './embed.ts';
 import { benchIngest } from './ingest.ts';
 import { benchRedact } from './redact.ts';
@@ -11,6 +12,7 @@ const benches: Array<[string, () => Promise<Record<string, string>>]> = [
   ['embed', benchEmbed],
   ['assign', benchAssign],
   ['understand', benchUnderstand],
+  ['detect', benchDetect],
 ];
 const only = process.argv[2];
 

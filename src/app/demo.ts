@@ -116,7 +116,8 @@ export function describeAlert(n: Notification): string {
   return `[${a.fired_at.slice(0, 16).replace('T', ' ')}] ${a.kind.toUpperCase().padEnd(8)} ${a.rule}: "${a.cluster.name}" — ${figures}`;
 }
 
-async function writeScenario(scenario: Scenario, weekFile: string, sampleFile: string): Promise<Buffer[]> {
+/** Writes the week, and the catalog sample (what comes before the cutoff), as JSONL; returns the week's records. */
+export async function writeScenario(scenario: Scenario, weekFile: string, sampleFile: string): Promise<Buffer[]> {
   const week = createWriteStream(weekFile);
   const sample = createWriteStream(sampleFile);
   const values: Buffer[] = [];
