@@ -185,9 +185,9 @@ export class Detector {
 
   /** Moves one (rule, cluster) episode on by one window. */
   private async step(rule: Rule, cluster: CatalogCluster, passed: boolean, evaluation: SpikeEvaluation, series: number[], endMs: number, product: string): Promise<void> {
-    this.deps.logger.trace({ rule: rule.name, cluster: cluster.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, score: evaluation.score }, 'window judged');
+    this.deps.logger.trace({ rule: rule.name, cluster: cluster.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
     const key = `${rule.name}/${cluster.id}`; // jsonb keys cannot hold NUL; neither name contains a slash
-    const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: -Infinity };
+    const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: 0 }; // 0, not -Infinity: the state is JSON
     const windowStart = endMs - rule.windowSeconds * 1000;
     let alert: Alert | null = null;
     if (passed) {
