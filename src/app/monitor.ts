@@ -1,10 +1,12 @@
 import type { Assignment } from '../assign/assigner.ts';
+import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { OfflineAuditor } from '../catalog/audit.ts';
 import { TermNamer } from '../catalog/naming.ts';
 import { compilePolicyMatcher, loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { Detector } from '../detect/detector.ts';
+import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
 import { EmergenceTracker } from '../detect/emergence.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
@@ -85,8 +87,43 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const initialRules = await watcher.start();
     closers.push(async () => watcher.close());
 
-    const detector = understanding.index ? await openDetector(config, logger, metrics, detectionStore, understanding.index, watcher, initialRules) : undefined;
+    const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
+    closers.push(() => leadership.close());
     let maxEventTimeMs = await store.maxEventTime();
+    let detector: Detector | undefined;
+    let delivering = false;
+    let turn: Promise<unknown> = Promise.resolve();
+    // One detection pass at a time, and only in the leader; a follower keeps its index in step with
+    // the provisional clusters the leader adds.
+    const detect = (options: { final?: boolean } = {}): Promise<void> => {
+      const pass = turn.then(async () => {
+        const index = understanding.index;
+        if (!index) return;
+        if (!(await leadership.acquire())) {
+          if (detector) logger.warn('lost the detection lead: another instance judges buckets now');
+          detector = undefined;
+          if (delivering) await deliverer.stop();
+          delivering = false;
+          await syncProvisional(detectionStore, index);
+          return;
+        }
+        if (!detector) {
+          detector = await openDetector(config, logger, metrics, detectionStore, index, watcher, initialRules);
+          logger.info('leading detection and notification');
+        }
+        if (!delivering) deliverer.start();
+        delivering = true;
+        const released = await detector.advance(await store.maxEventTime(), options);
+        if (released.length > 0) void deliverer.deliverDue().catch(() => {});
+      });
+      turn = pass.catch(() => {});
+      return pass;
+    };
+    const logFailure = (e: Error) => logger.error({ err: e.message }, 'detection pass failed; the next one retries');
+    // Event time only moves with traffic, but the lead can change hands (and retries fall due) without any.
+    const ticker = setInterval(() => void detect().catch(logFailure), 5000);
+    ticker.unref();
+    closers.push(async () => clearInterval(ticker));
     const allowedLatenessMs = config.windows.allowedLatenessSeconds * 1000;
     const bucketMs = config.windows.bucketSeconds * 1000;
 
@@ -105,17 +142,14 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       onAssigned: o.onAssigned,
       afterChunk: async (outcome) => {
         maxEventTimeMs = outcome.maxEventTimeMs;
-        if (!detector) return;
-        detector.observeNovel(outcome.novel);
-        if ((await detector.advance(maxEventTimeMs)).length > 0) void deliverer.deliverDue().catch(() => {});
+        await detect().catch(logFailure);
       },
     });
 
-    deliverer.start();
-    closers.push(() => deliverer.stop());
+    closers.push(() => turn.then(() => deliverer.stop()));
     const done = (async () => {
       await o.source.run(handle);
-      if (o.closeAtEnd && detector) await detector.advance(maxEventTimeMs, { final: true });
+      if (o.closeAtEnd) await detect({ final: true });
     })();
     done.catch(() => {});
 
@@ -153,7 +187,7 @@ async function openDetector(
   logger: Logger,
   metrics: PipelineMetrics,
   store: DetectionStore,
-  index: NonNullable<Awaited<ReturnType<typeof createUnderstanding>>['index']>,
+  index: CatalogIndex,
   watcher: RulesWatcher,
   rules: RuleSet,
 ): Promise<Detector> {
@@ -183,6 +217,15 @@ async function openDetector(
     metrics: detectionMetrics,
     logger: logger.child({ component: 'detector' }),
   });
+}
+
+/** Adds the provisional clusters another instance (the leader) stored since we last looked. */
+async function syncProvisional(store: DetectionStore, index: CatalogIndex): Promise<void> {
+  if ((await store.latestCatalogVersion()) <= index.catalog.version) return;
+  const latest = await store.latestCatalog();
+  if (!latest) return;
+  for (const c of latest.clusters) if (c.provisional && !index.cluster(c.id)) index.addLeaf(c);
+  index.catalog.version = latest.version;
 }
 
 /** Slack when a token is configured; otherwise JSON lines to alerts.out (stdout by default). */

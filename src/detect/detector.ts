@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { Router, type RouterState } from '../route/router.ts';
 import { ruleMatches, type Rule, type RuleSet } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
-import { ALL_PRODUCTS, type NovelConversation } from '../store/ingest-store.ts';
+import { ALL_PRODUCTS } from '../store/ingest-store.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { EmergenceTracker } from './emergence.ts';
 import { floorTo, SeriesCache } from './series-cache.ts';
@@ -71,11 +71,6 @@ export class Detector {
     return new Detector(deps, state);
   }
 
-  /** Hands novel conversations to emerging-cluster discovery (they are already stored). */
-  observeNovel(novel: readonly NovelConversation[]): void {
-    this.deps.emergence.observe(novel);
-  }
-
   /**
    * Judges every bucket the watermark has closed since the last call. `final` closes everything
    * up to the last event (end of a replay: no more late data can come).
@@ -86,6 +81,7 @@ export class Detector {
       ? floorTo(maxEventTimeMs, bucketMs) + bucketMs
       : closedThrough(watermarkOf(maxEventTimeMs, this.deps.allowedLatenessMs), bucketMs);
     const released: Notification[] = [];
+    await this.deps.emergence.pull();
     for (const endMs of newlyClosed(this.state.judgedThroughMs, through, bucketMs)) {
       released.push(...(await this.judge(endMs)));
     }

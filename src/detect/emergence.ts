@@ -43,6 +43,8 @@ export class EmergenceTracker {
   private promotedCount = 0;
   /** Novel conversations not yet in the pool: a chunk can run ahead of the bucket being judged, and the pool must not see the future. */
   private waiting: NovelConversation[] = [];
+  /** Arrival number of the last novel conversation read from the store. */
+  private lastSeq = 0;
 
   constructor(private readonly deps: EmergenceDeps) {
     const s = deps.settings;
@@ -65,12 +67,22 @@ export class EmergenceTracker {
     if (!this.pool) return;
     // The pool is rebuilt exactly as it was: promotions first, then the horizon's points in order.
     for (const c of catalog.clusters.filter((c) => c.provisional)) this.pool.markKnown(c.id, c.centroid);
+    this.lastSeq = await this.deps.store.lastNovelSeq();
     const now = await this.deps.store.maxEventTime();
     if (now === null) return;
     this.observe(await this.deps.store.novelSince(this.pool.horizonStartMs(now)));
   }
 
-  observe(novel: readonly NovelConversation[]): void {
+  /** Reads what every instance stored in the novel pool since the last call. */
+  async pull(): Promise<void> {
+    if (!this.pool) return;
+    const fresh = await this.deps.store.novelAfter(this.lastSeq);
+    if (fresh.length === 0) return;
+    this.lastSeq = fresh.at(-1)!.seq;
+    this.observe(fresh);
+  }
+
+  private observe(novel: readonly NovelConversation[]): void {
     if (this.pool && novel.length > 0) this.waiting.push(...novel);
   }
 

@@ -72,11 +72,27 @@ export class DetectionStore {
 
   /** The novel pool from fromMs on, oldest first (rebuilds the in-memory pool after a restart). */
   async novelSince(fromMs: number): Promise<NovelConversation[]> {
-    const rows = await this.db.query<{ id_hash: string; account_hash: string; event_time: Date; nearest_cluster: string; embedding: Uint8Array; summary_words: string }>(
-      'SELECT id_hash, account_hash, event_time, nearest_cluster, embedding, summary_words FROM novel_conversations WHERE event_time >= $1 ORDER BY event_time, id_hash',
-      [iso(fromMs)],
+    return this.novelRows('event_time >= $1 ORDER BY event_time, id_hash', [iso(fromMs)]);
+  }
+
+  /** Novel conversations stored (by any instance) after arrival number `seq`, in arrival order. */
+  async novelAfter(seq: number): Promise<Array<NovelConversation & { seq: number }>> {
+    return this.novelRows('seq > $1 ORDER BY seq', [seq]);
+  }
+
+  /** The last arrival number of the novel pool (0 when empty). */
+  async lastNovelSeq(): Promise<number> {
+    const rows = await this.db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM novel_conversations');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  private async novelRows(where: string, params: unknown[]): Promise<Array<NovelConversation & { seq: number }>> {
+    const rows = await this.db.query<{ seq: string | number; id_hash: string; account_hash: string; event_time: Date; nearest_cluster: string; embedding: Uint8Array; summary_words: string }>(
+      `SELECT seq, id_hash, account_hash, event_time, nearest_cluster, embedding, summary_words FROM novel_conversations WHERE ${where}`,
+      params,
     );
     return rows.map((r) => ({
+      seq: Number(r.seq),
       idHash: r.id_hash,
       accountHash: r.account_hash,
       eventTimeMs: new Date(r.event_time).getTime(),
@@ -100,6 +116,11 @@ export class DetectionStore {
        ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       [name, JSON.stringify(state)],
     );
+  }
+
+  async latestCatalogVersion(): Promise<number> {
+    const rows = await this.db.query<{ version: number | null }>('SELECT max(version) AS version FROM catalog_versions');
+    return Number(rows[0]?.version ?? 0);
   }
 
   async latestCatalog(): Promise<Catalog | null> {

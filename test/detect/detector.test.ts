@@ -180,8 +180,7 @@ describe('Detector', () => {
     await traffic(T0, T0 + 2 * HOUR, { 'c-cook': 6 });
     await detector.advance(T0 + 2 * HOUR);
     // 40 accounts send the same new kind of request.
-    const outcome = await traffic(T0 + 2 * HOUR, T0 + 4 * HOUR, { 'c-code': 2 }, 40, novel('automate fake refund claims browser'));
-    detector.observeNovel(outcome.novel);
+    await traffic(T0 + 2 * HOUR, T0 + 4 * HOUR, { 'c-code': 2 }, 40, novel('automate fake refund claims browser'));
     const sent = await detector.advance(T0 + 4 * HOUR);
     const emerging = sent.filter((n) => n.alert.kind === 'emerging');
     expect(emerging).toHaveLength(1);
@@ -196,8 +195,7 @@ describe('Detector', () => {
     expect(stored!.clusters.some((c) => c.id === added.id)).toBe(true);
     const restarted = await open(undefined, new CatalogIndex(catalog()));
     expect(restarted.index.cluster(added.id)).toBeDefined();
-    const more = await traffic(T0 + 4 * HOUR, T0 + 5 * HOUR, { 'c-code': 1 }, 40, novel('automate fake refund claims browser'));
-    restarted.detector.observeNovel(more.novel);
+    await traffic(T0 + 4 * HOUR, T0 + 5 * HOUR, { 'c-code': 1 }, 40, novel('automate fake refund claims browser'));
     expect((await restarted.detector.advance(T0 + 5 * HOUR)).filter((n) => n.alert.kind === 'emerging')).toEqual([]);
   });
 
@@ -205,8 +203,7 @@ describe('Detector', () => {
     const { detector, index } = await open();
     await traffic(T0, T0 + HOUR, { 'c-cook': 6 });
     await detector.advance(T0 + HOUR);
-    const outcome = await traffic(T0 + HOUR, T0 + 3 * HOUR, { 'c-code': 2 }, 3, () => ({ nearestClusterId: 'c-code', embedding: [0, 0, 0.3, 0.954], summaryWords: 'automate fake refund claims browser' }));
-    detector.observeNovel(outcome.novel);
+    await traffic(T0 + HOUR, T0 + 3 * HOUR, { 'c-code': 2 }, 3, () => ({ nearestClusterId: 'c-code', embedding: [0, 0, 0.3, 0.954], summaryWords: 'automate fake refund claims browser' }));
     expect((await detector.advance(T0 + 3 * HOUR)).filter((n) => n.alert.kind === 'emerging')).toEqual([]);
     expect(index.catalog.clusters.some((c) => c.provisional)).toBe(false);
   });
