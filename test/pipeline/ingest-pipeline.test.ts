@@ -7,7 +7,7 @@ import { generateConversations, generateInvalid } from '../../src/generate/synth
 import { FileDeadLetterSink } from '../../src/ingest/file-dead-letter.ts';
 import { FileSource } from '../../src/ingest/file-source.ts';
 import { createLogger } from '../../src/log.ts';
-import { createIngestPipeline } from '../../src/pipeline/ingest-pipeline.ts';
+import { ASSIGN_BATCH, createIngestPipeline } from '../../src/pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../../src/privacy/account-hash.ts';
 import { PipelineMetrics } from '../../src/service/metrics.ts';
 import { IngestStore } from '../../src/store/ingest-store.ts';
@@ -128,14 +128,15 @@ describe('ingest pipeline with a slow assigner', () => {
       metrics: new PipelineMetrics({ processMetrics: false }),
       logger: createLogger('silent'),
     });
-    const records = [...generateConversations({ count: 150, seed: 1 })].map(({ conversation }, i) => ({
+    const count = 2 * ASSIGN_BATCH + 22;
+    const records = [...generateConversations({ count, seed: 1 })].map(({ conversation }, i) => ({
       value: Buffer.from(JSON.stringify(conversation)),
       position: { topic: 't', partition: 0, offset: String(i) },
     }));
-    await pipeline({ topic: 't', partition: 0, records, nextOffset: '150', heartbeat: async () => void heartbeats++ });
-    expect(calls).toEqual([64, 64, 22]);
+    await pipeline({ topic: 't', partition: 0, records, nextOffset: String(count), heartbeat: async () => void heartbeats++ });
+    expect(calls).toEqual([ASSIGN_BATCH, ASSIGN_BATCH, 22]);
     expect(heartbeats).toBeGreaterThanOrEqual(4);
-    expect((await store.clusterCounts()).reduce((s, c) => s + c.conversations, 0)).toBe(150);
+    expect((await store.clusterCounts()).reduce((s, c) => s + c.conversations, 0)).toBe(count);
     await store.close();
   });
 });
