@@ -113,7 +113,10 @@ export function describeAlert(n: Notification): string {
   const figures = a.kind === 'emerging'
     ? `${a.observed.conversations} conversations from ${a.observed.unique_accounts} accounts`
     : `${a.observed.conversations} conversations (${a.observed.unique_accounts} accounts), ${a.ratio}× baseline ${a.baseline.conversations}`;
-  return `[${a.fired_at.slice(0, 16).replace('T', ' ')}] ${a.kind.toUpperCase().padEnd(8)} ${a.rule}: "${a.cluster.name}" — ${figures}`;
+  // A repeat (repeat_interval) re-announces an episode still firing, with its latest window's figures.
+  const repeat = /:firing:(\d+)$/.exec(n.id);
+  const kind = repeat && repeat[1] !== '1' ? 'REPEAT' : a.kind.toUpperCase();
+  return `[${a.fired_at.slice(0, 16).replace('T', ' ')}] ${kind.padEnd(8)} ${a.rule}: "${a.cluster.name}" — ${figures}`;
 }
 
 /** Writes the week, and the catalog sample (what comes before the cutoff), as JSONL; returns the week's records. */

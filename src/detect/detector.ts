@@ -31,7 +31,7 @@ interface DetectorState {
   judgedThroughMs: number | null;
   episodes: Record<string, Episode>;
   router: RouterState | null;
-  /** Provisional clusters: since when they are counted, and their share of traffic when found (their prior). */
+  /** Provisional clusters: since when they are counted (and their share of traffic when found). */
   provisional?: Record<string, { sinceMs: number; share: number }>;
 }
 
@@ -160,12 +160,13 @@ export class Detector {
         return counts.map((conversations, i) => ({ conversations, traffic: traffic[offset + i]! }));
       };
       await this.judgeGroup(rule, params, endMs, product, established.map((c) => ({ cluster: c, input: { id: c.id, series: seriesOf(c, fromMs), prior: totalSize > 0 ? { share: c.size / totalSize } : undefined } })));
-      // A provisional cluster has no history before it was found: its series starts then, and until
-      // it has a baseline it is judged against the share it had when found. Each is tested alone.
+      // A provisional cluster has no history before it was found, and its emerging alert already
+      // told the team about it: its series starts when it was found, and it is judged for spikes
+      // once it has a baseline of its own (without a prior, a short history is not judged).
       for (const c of clusters.filter((c) => provisional[c.id])) {
-        const since = Math.max(fromMs, floorTo(provisional[c.id]!.sinceMs, stepMs));
+        const since = Math.max(fromMs, floorTo(provisional[c.id]!.sinceMs, stepMs) + stepMs);
         if (endMs - since < windowMs) continue;
-        await this.judgeGroup(rule, params, endMs, product, [{ cluster: c, input: { id: c.id, series: seriesOf(c, since), prior: { share: provisional[c.id]!.share } } }]);
+        await this.judgeGroup(rule, params, endMs, product, [{ cluster: c, input: { id: c.id, series: seriesOf(c, since) } }]);
       }
     }
   }
