@@ -37,7 +37,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('Consume the conversations topic continuously, count per cluster and bucket, serve /healthz, /readyz and /metrics.')
+    .description('Consume the conversations topic continuously: count per cluster and bucket, detect spikes and emerging clusters, send alerts (Slack, or JSON lines), serve /healthz, /readyz and /metrics.')
     .option('--port <n>', 'API port (overrides api.port)', parsePort)
     .action(async (options: { port?: number }) => {
       const config = loadConfig({ env: process.env, file: program.opts().config, overrides: options.port !== undefined ? { api: { port: options.port } } : undefined });

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.ts';
 import { IngestStore, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import { openPostgres } from '../../src/store/postgres-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
-import { freshDatabase } from '../helpers/services.ts';
+import { storeBackends } from '../helpers/stores.ts';
 
 const BUCKET = 300_000;
 const T0 = Date.parse('2026-11-27T14:00:00Z');
@@ -13,18 +11,8 @@ function conv(i: number, account: string, cluster = 'c1', timeMs = T0, offset = 
   return { idHash: `id-${i}`, accountHash: account, clusterId: cluster, eventTimeMs: timeMs, offset };
 }
 
-const backends: Array<[string, () => Promise<{ db: SqlClient; cleanup(): Promise<void> }>]> = [
-  ['PGlite', async () => ({ db: await openPglite(MEMORY_STORE), cleanup: async () => {} })],
-  [
-    'PostgreSQL',
-    async () => {
-      const fresh = await freshDatabase();
-      return { db: await openPostgres(fresh.url), cleanup: fresh.drop };
-    },
-  ],
-];
 
-describe.each(backends)('IngestStore on %s', (_name, open) => {
+describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
   let store: IngestStore;
   let db: SqlClient;
   let cleanup: () => Promise<void>;

@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.ts';
 import { OutboxStore } from '../../src/store/outbox-store.ts';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import { openPostgres } from '../../src/store/postgres-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { firingAndResolved, sampleNotification } from '../alerts/sample-alert.ts';
-import { freshDatabase } from '../helpers/services.ts';
+import { storeBackends } from '../helpers/stores.ts';
 
 const NOW = Date.parse('2026-11-27T15:00:00Z');
 
-const backends: Array<[string, () => Promise<{ db: SqlClient; cleanup(): Promise<void> }>]> = [
-  ['PGlite', async () => ({ db: await openPglite(MEMORY_STORE), cleanup: async () => {} })],
-  [
-    'PostgreSQL',
-    async () => {
-      const fresh = await freshDatabase();
-      return { db: await openPostgres(fresh.url), cleanup: fresh.drop };
-    },
-  ],
-];
-
-describe.each(backends)('OutboxStore on %s', (_name, open) => {
+describe.each(storeBackends)('OutboxStore on %s', (_name, open) => {
   let db: SqlClient;
   let store: OutboxStore;
   let cleanup: () => Promise<void>;
