@@ -89,7 +89,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
 
     const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
     closers.push(() => leadership.close());
-    let maxEventTimeMs = await store.maxEventTime();
+    let clockMs = await store.eventClock(o.consumer);
     let detector: Detector | undefined;
     let delivering = false;
     let turn: Promise<unknown> = Promise.resolve();
@@ -113,7 +113,9 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
         }
         if (!delivering) deliverer.start();
         delivering = true;
-        const released = await detector.advance(await store.maxEventTime(), options);
+        // Regular passes follow the partitions' clock; the end of a replay closes up to the last event.
+        const clock = options.final ? await store.maxEventTime() : await store.eventClock(o.consumer);
+        const released = await detector.advance(clock, options);
         if (released.length > 0) void deliverer.deliverDue().catch(() => {});
       });
       turn = pass.catch(() => {});
@@ -138,10 +140,10 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       hashConversation: createIdHasher(secret, 'conversation'),
       metrics,
       logger: logger.child({ component: 'pipeline' }),
-      closedBeforeMs: () => closedThrough(watermarkOf(maxEventTimeMs, allowedLatenessMs), bucketMs),
+      closedBeforeMs: () => closedThrough(watermarkOf(clockMs, allowedLatenessMs), bucketMs),
       onAssigned: o.onAssigned,
-      afterChunk: async (outcome) => {
-        maxEventTimeMs = outcome.maxEventTimeMs;
+      afterChunk: async () => {
+        clockMs = await store.eventClock(o.consumer);
         await detect().catch(logFailure);
       },
     });

@@ -104,6 +104,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
       bucketMs: deps.bucketMs,
       conversations,
       deadLetters: letters.map((l) => ({ reason: l.reason, offset: BigInt(l.position.offset) })),
+      behind: chunk.highWatermark !== undefined && BigInt(chunk.highWatermark) > BigInt(chunk.nextOffset),
     }, deps.closedBeforeMs?.());
 
     for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });

@@ -36,6 +36,8 @@ export interface ChunkUpdate {
   bucketMs: number;
   conversations: CountedConversation[];
   deadLetters: Array<{ reason: DeadLetterReason; offset: bigint }>;
+  /** The partition still had unread records after this chunk (Kafka lag > 0): its clock holds the watermark back. */
+  behind?: boolean;
 }
 
 export interface ChunkOutcome {
@@ -128,19 +130,36 @@ export class IngestStore {
           [[...byReason.keys()], [...byReason.values()]],
         );
       }
+      const partitionMax = fresh.length ? new Date(Math.max(...fresh.map((c) => c.eventTimeMs))).toISOString() : null;
       await tx.query(
-        `INSERT INTO source_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
-        [update.consumer, update.topic, update.partition, update.nextOffset.toString()],
+        `INSERT INTO source_offsets (consumer, topic, partition, next_offset, max_event_time, behind) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset,
+           max_event_time = GREATEST(source_offsets.max_event_time, excluded.max_event_time), behind = excluded.behind`,
+        [update.consumer, update.topic, update.partition, update.nextOffset.toString(), partitionMax, update.behind ?? false],
       );
       const novel = counted.filter((c) => c.novel).map((c) => ({ idHash: c.idHash, accountHash: c.accountHash, eventTimeMs: c.eventTimeMs, record: c.novel! }));
       return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs, novel };
     });
   }
 
-  /** The highest event time applied (the watermark's source), or null before the first conversation. */
+  /** The highest event time applied, or null before the first conversation. */
   async maxEventTime(): Promise<number | null> {
     return readClock(this.db);
+  }
+
+  /**
+   * The event clock the watermark follows: the highest event time applied, held back to the
+   * clock of any partition of this consumer that is still behind (it has older conversations to
+   * come). Idle partitions do not hold it back.
+   */
+  async eventClock(consumer: string): Promise<number | null> {
+    const rows = await this.db.query<{ lagging: Date | null }>(
+      'SELECT min(max_event_time) AS lagging FROM source_offsets WHERE consumer = $1 AND behind AND max_event_time IS NOT NULL',
+      [consumer],
+    );
+    const max = await readClock(this.db);
+    const lagging = rows[0]?.lagging ? new Date(rows[0].lagging).getTime() : null;
+    return max === null || lagging === null ? max : Math.min(max, lagging);
   }
 
   /** Every (cluster, bucket) count of one product segment (all traffic by default). */

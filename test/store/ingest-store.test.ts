@@ -123,4 +123,20 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     expect(novel.map((r) => r.account_hash)).toEqual(['a', 'c']);
     expect(decodeEmbedding(novel[0]!.embedding).map((v) => Math.round(v * 100) / 100)).toEqual([0.6, -0.8]);
   });
+
+  it('holds the event clock back to a partition that is still behind, but not to an idle one', async () => {
+    const at = (partition: number, timeMs: number, offset: bigint, behind: boolean) =>
+      store.applyChunk({
+        consumer: 'clock', topic: 't', partition, nextOffset: offset + 1n, bucketMs: BUCKET, behind,
+        conversations: [{ ...conv(900 + partition * 10 + Number(offset), 'k', 'c1', timeMs, offset) }], deadLetters: [],
+      });
+    const t = T0 + 100 * BUCKET;
+    await at(0, t + 60 * 60_000, 0n, false); // partition 0 read far ahead
+    await at(1, t, 0n, true); // partition 1 still has a backlog
+    const max = await store.maxEventTime();
+    expect(await store.eventClock('clock')).toBe(t);
+    await at(1, t + 30 * 60_000, 1n, false); // caught up, then idle
+    expect(await store.eventClock('clock')).toBe(max);
+    expect(await store.eventClock('nobody')).toBe(max); // no partition of its own: the store's clock
+  });
 });
