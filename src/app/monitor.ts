@@ -15,7 +15,8 @@ import type { Source } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { OutboxDeliverer } from '../notify/deliver.ts';
 import { JsonlNotifier } from '../notify/jsonl-notifier.ts';
-import type { Notifier } from '../notify/notifier.ts';
+import type { Notifier, NotifyError } from '../notify/notifier.ts';
+import { ConfigError } from '../errors.ts';
 import { SlackNotifier } from '../notify/slack-notifier.ts';
 import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../privacy/account-hash.ts';
@@ -78,6 +79,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const outbox = new OutboxStore(db);
     const notifier = o.notifier ?? createNotifier(config);
     closers.push(() => notifier.close());
+    await checkNotifier(notifier, logger);
     const deliverer = new OutboxDeliverer(outbox, notifier, { logger: logger.child({ component: 'notifier' }) });
 
     const watcher = new RulesWatcher(config.alerts.rulesDir ?? DEFAULT_RULES_DIR, ruleLimitsOf(config), {
@@ -228,6 +230,21 @@ async function syncProvisional(store: DetectionStore, index: CatalogIndex): Prom
   if (!latest) return;
   for (const c of latest.clusters) if (c.provisional && !index.cluster(c.id)) index.addLeaf(c);
   index.catalog.version = latest.version;
+}
+
+/**
+ * A Slack token Slack refuses is a configuration error, told at start rather than at the first
+ * alert; Slack being unreachable is not (alerts wait in the outbox until it answers).
+ */
+async function checkNotifier(notifier: Notifier, logger: Logger): Promise<void> {
+  if (!(notifier instanceof SlackNotifier)) return;
+  try {
+    await notifier.verify();
+  } catch (error) {
+    const e = error as NotifyError;
+    if (!e.retryable) throw new ConfigError('alerts.slack.token', `Slack refuses it (${e.code}): check SLACK_BOT_TOKEN`);
+    logger.warn({ code: e.code }, 'Slack does not answer yet; alerts wait in the outbox until it does');
+  }
 }
 
 /** Slack when a token is configured; otherwise JSON lines to alerts.out (stdout by default). */

@@ -1,6 +1,11 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
+import { kafkaBrokers } from '../helpers/services.ts';
+import { startSlackStandin } from '../helpers/slack-standin.ts';
 
 /** A port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -38,6 +43,28 @@ describe('clio-stream errors', () => {
     expect(output).toContain(`clio-stream: cannot reach Kafka at 127.0.0.1:${port}`);
     expect(output).toMatch(/ECONNREFUSED/);
     noStack(output);
+  });
+
+  it('a Slack token Slack refuses is a configuration error at start', async () => {
+    const slack = await startSlackStandin({ token: 'xoxb-the-right-one' });
+    const dir = mkdtempSync(join(tmpdir(), 'clio-slack-token-'));
+    try {
+      const { code, output } = await runCli(['run'], {
+        CLIO_KAFKA_BROKERS: kafkaBrokers().join(','),
+        CLIO_ACCOUNT_HASH_SECRET: 'x'.repeat(20),
+        CLIO_API_PORT: '0',
+        CLIO_DATA_DIR: join(dir, 'store'),
+        SLACK_BOT_TOKEN: 'xoxb-a-wrong-one',
+        SLACK_API_URL: `${slack.url}/api/`,
+      });
+      expect(code).toBe(2);
+      expect(output).toContain('clio-stream: config alerts.slack.token: Slack refuses it (invalid_auth): check SLACK_BOT_TOKEN');
+      expect(output).not.toContain('xoxb-a-wrong-one');
+      noStack(output);
+    } finally {
+      await slack.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('unknown flags and commands are usage errors', async () => {
