@@ -31,8 +31,8 @@ interface DetectorState {
   judgedThroughMs: number | null;
   episodes: Record<string, Episode>;
   router: RouterState | null;
-  /** Provisional clusters: since when they are counted (and their share of traffic when found). */
-  provisional?: Record<string, { sinceMs: number; share: number }>;
+  /** Provisional clusters: since when they are counted. */
+  provisional?: Record<string, { sinceMs: number }>;
 }
 
 export interface DetectorDeps {
@@ -87,7 +87,7 @@ export class Detector {
     }
     if (options.final && this.router.activeAlerts > 0) {
       // Nothing more will arrive: let the groups still waiting out group_wait go.
-      released.push(...(await this.commit(through + bucketMs, [], null, this.router.flush(through + 10 * bucketMs, this.deps.rules().silences))));
+      released.push(...(await this.commit(through, this.router.flush(through + 10 * bucketMs, this.deps.rules().silences), null)));
     }
     return released;
   }
@@ -102,25 +102,27 @@ export class Detector {
     for (const rule of rules.rules.filter((r) => r.kind === 'emerging')) {
       for (const found of await this.deps.emergence.promote(rule, endMs)) {
         promoted.push(found.cluster);
-        this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs, share: found.figures.share } };
+        this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs } };
         const alert = this.emergingAlert(rule, found.cluster, found.figures, endMs);
-        if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, found.figures.series);
+        if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, []);
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
       }
     }
     const notifications = this.router.flush(endMs, rules.silences);
-    return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null, []);
+    return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
   }
 
-  private async commit(endMs: number, notifications: Notification[], catalog: Catalog | null, extra: Notification[]): Promise<Notification[]> {
-    const all = [...notifications, ...extra];
+  /** Writes what the router released, the detector's state and any new catalog version in one transaction. */
+  private async commit(endMs: number, all: Notification[], catalog: Catalog | null): Promise<Notification[]> {
     this.state = { ...this.state, judgedThroughMs: Math.max(endMs, this.state.judgedThroughMs ?? -Infinity), router: this.router.snapshot() };
-    if (catalog) catalog.version += 1;
+    // The live catalog takes its new version number only once that version is stored.
+    const version = catalog ? { ...catalog, version: catalog.version + 1 } : null;
     await this.deps.store.transaction(async (tx) => {
       if (all.length) await OutboxStore.enqueue(tx, all);
-      if (catalog) await DetectionStore.saveCatalog(tx, catalog);
+      if (version) await DetectionStore.saveCatalog(tx, version);
       await DetectionStore.saveState(tx, STATE_NAME, this.state);
     });
+    if (catalog && version) catalog.version = version.version;
     for (const n of all) this.deps.metrics.notifications.inc({ kind: n.alert.kind });
     return all;
   }

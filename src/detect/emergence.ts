@@ -15,7 +15,6 @@ export interface EmergingFigures {
   accounts: number;
   share: number;
   startMs: number;
-  series: number[];
 }
 
 export interface EmergenceDeps {
@@ -125,7 +124,7 @@ export class EmergenceTracker {
       const traffic = [...(await this.deps.store.trafficSeries(ALL_PRODUCTS, group.firstSeenMs, endMs)).values()].reduce((a, b) => a + b, 0);
       promoted.push({
         cluster: described.cluster,
-        figures: { conversations: group.conversations, accounts: group.accounts, share: traffic > 0 ? group.conversations / traffic : 0, startMs: group.firstSeenMs, series: [] },
+        figures: { conversations: group.conversations, accounts: group.accounts, share: traffic > 0 ? group.conversations / traffic : 0, startMs: group.firstSeenMs },
       });
     }
     await this.deps.store.pruneNovel(this.pool.horizonStartMs(endMs));

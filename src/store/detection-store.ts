@@ -1,9 +1,6 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
-import { decodeEmbedding, type NovelConversation } from './ingest-store.ts';
-
-/** Conversations per bucket start (ms) for each cluster of a query. */
-export type BucketSeries = Map<string, Map<number, number>>;
+import { decodeEmbedding, readClock, type NovelConversation } from './ingest-store.ts';
 
 /**
  * What detection reads and writes besides the ingest counts: count series over a time range,
@@ -18,27 +15,13 @@ export class DetectionStore {
 
   /** The highest event time applied (the event clock), or null before the first conversation. */
   async maxEventTime(): Promise<number | null> {
-    const rows = await this.db.query<{ max_event_time: Date }>('SELECT max_event_time FROM event_clock WHERE id = 1');
-    return rows.length ? new Date(rows[0]!.max_event_time).getTime() : null;
+    return readClock(this.db);
   }
 
   /** The first bucket with any traffic of the segment: history before it is unknown, not zero. */
   async firstBucket(product: string): Promise<number | null> {
     const rows = await this.db.query<{ first: Date | null }>('SELECT min(bucket_start) AS first FROM traffic_counts WHERE product = $1', [product]);
     return rows[0]?.first ? new Date(rows[0].first).getTime() : null;
-  }
-
-  /** Conversations per (cluster, bucket) in [fromMs, toMs) for one product segment. */
-  async clusterSeries(product: string, clusterIds: readonly string[], fromMs: number, toMs: number): Promise<BucketSeries> {
-    const series: BucketSeries = new Map(clusterIds.map((id) => [id, new Map()]));
-    if (clusterIds.length === 0) return series;
-    const rows = await this.db.query<{ cluster_id: string; bucket_start: Date; conversations: string | number }>(
-      `SELECT cluster_id, bucket_start, conversations FROM cluster_counts
-       WHERE product = $1 AND cluster_id = ANY($2::text[]) AND bucket_start >= $3 AND bucket_start < $4`,
-      [product, clusterIds, iso(fromMs), iso(toMs)],
-    );
-    for (const r of rows) series.get(r.cluster_id)!.set(new Date(r.bucket_start).getTime(), Number(r.conversations));
-    return series;
   }
 
   /** Every cluster's conversations per bucket in [fromMs, toMs) for one product segment, plus the segment's traffic (cluster id null). */

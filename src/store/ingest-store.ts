@@ -51,10 +51,9 @@ export interface ChunkOutcome {
   late: number;
   /** The highest event time applied so far, after this chunk (null while the store is empty). */
   maxEventTimeMs: number | null;
-  /** Novel conversations counted for the first time, for the emergence pool. */
-  novel: NovelConversation[];
 }
 
+/** A stored novel conversation, as the emergence pool reads it back. */
 export interface NovelConversation {
   idHash: string;
   accountHash: string;
@@ -115,7 +114,7 @@ export class IngestStore {
       const fresh = update.conversations.filter((c) => c.offset >= from);
       const letters = update.deadLetters.filter((d) => d.offset >= from);
       const alreadyApplied = update.conversations.length - fresh.length + update.deadLetters.length - letters.length;
-      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied, late: 0, maxEventTimeMs: await readClock(tx), novel: [] };
+      if (update.nextOffset <= from) return { counted: 0, duplicates: 0, alreadyApplied, late: 0, maxEventTimeMs: await readClock(tx) };
 
       const counted = await insertUnseen(tx, fresh);
       await addCounts(tx, counted, update.bucketMs);
@@ -137,8 +136,7 @@ export class IngestStore {
            max_event_time = GREATEST(source_offsets.max_event_time, excluded.max_event_time), behind = excluded.behind`,
         [update.consumer, update.topic, update.partition, update.nextOffset.toString(), partitionMax, update.behind ?? false],
       );
-      const novel = counted.filter((c) => c.novel).map((c) => ({ idHash: c.idHash, accountHash: c.accountHash, eventTimeMs: c.eventTimeMs, record: c.novel! }));
-      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs, novel };
+      return { counted: counted.length, duplicates: fresh.length - counted.length, alreadyApplied, late, maxEventTimeMs };
     });
   }
 
@@ -210,9 +208,14 @@ async function insertUnseen(tx: Tx, conversations: CountedConversation[]): Promi
 
 /** The (cluster, product) series a conversation counts in: its leaf and ancestors, under all traffic and its product. */
 function segmentsOf(c: CountedConversation): Array<[string, string]> {
-  const products = c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS];
+  const products = productsOf(c);
   const clusters = [c.clusterId, ...(c.ancestorIds ?? [])];
   return clusters.flatMap((cluster) => products.map((product): [string, string] => [cluster, product]));
+}
+
+/** All traffic, and the conversation's own product when it names one. */
+function productsOf(c: CountedConversation): string[] {
+  return c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS];
 }
 
 async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs: number): Promise<void> {
@@ -255,7 +258,7 @@ async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs:
 
   const traffic = new Map<string, { product: string; bucket: number; conversations: number }>();
   for (const c of conversations) {
-    for (const product of c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS]) {
+    for (const product of productsOf(c)) {
       const key = `${product}${sep}${bucketOf(c.eventTimeMs)}`;
       const t = traffic.get(key) ?? { product, bucket: bucketOf(c.eventTimeMs), conversations: 0 };
       t.conversations += 1;
@@ -299,7 +302,8 @@ async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promi
   return readClock(tx);
 }
 
-async function readClock(db: Tx | SqlClient): Promise<number | null> {
+/** The highest event time applied, from the one-row event clock. */
+export async function readClock(db: Tx | SqlClient): Promise<number | null> {
   const rows = await db.query<{ max_event_time: Date }>('SELECT max_event_time FROM event_clock WHERE id = 1');
   return rows.length ? new Date(rows[0]!.max_event_time).getTime() : null;
 }
