@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClaudeNamer, sentenceCount, type ClaudeNamerOptions } from '../../src/catalog/claude-namer.ts';
 import { TermNamer, type Member, type NamingInput } from '../../src/catalog/naming.ts';
 import { DEFAULT_FACET_MODEL } from '../../src/facets/claude-options.ts';
-import { behave, startAnthropicStandin, type AnthropicStandin } from '../helpers/anthropic-standin.ts';
+import { behave, useAnthropicStandin } from '../helpers/anthropic-standin.ts';
 
 const ACCOUNTS = ['hmac-7f3a91c2', 'hmac-0b44de17', 'hmac-c9e2a6f0'];
 const member = (text: string, i: number): Member => ({ text, account: ACCOUNTS[i % ACCOUNTS.length]! });
@@ -26,25 +26,15 @@ const input: NamingInput = {
 const GOOD = { name: 'Create fake accounts on discussion forums', description: 'Users asked for help creating many fake accounts on forums. Unlike nearby clusters, the requests targeted sign-ups rather than reviews or captchas.' };
 
 describe('ClaudeNamer against the Messages API stand-in', () => {
-  let standin: AnthropicStandin;
-  let waits: number[];
+  const claude = useAnthropicStandin();
 
-  beforeEach(async () => {
-    standin = await startAnthropicStandin();
-    waits = [];
-  });
-  afterEach(async () => {
-    await standin.close();
-  });
-
-  const make = (overrides: Partial<ClaudeNamerOptions> = {}) =>
-    new ClaudeNamer({ apiKey: 'test-key', baseURL: standin.url, sleep: async (ms) => void waits.push(ms), random: () => 0.5, ...overrides });
+  const make = (overrides: Partial<ClaudeNamerOptions> = {}) => new ClaudeNamer({ ...claude.options(), ...overrides });
 
   it('sends the privacy instructions, the cluster and contrast summaries, a forced tool, and no account hashes', async () => {
-    standin.enqueue(behave.ok(GOOD));
+    claude.standin.enqueue(behave.ok(GOOD));
     await make().nameCluster(input);
-    expect(standin.requests).toHaveLength(1);
-    const { body } = standin.requests[0]!;
+    expect(claude.standin.requests).toHaveLength(1);
+    const { body } = claude.standin.requests[0]!;
     expect(body.model).toBe(DEFAULT_FACET_MODEL);
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'name_cluster' });
     expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['name_cluster']);
@@ -63,39 +53,39 @@ describe('ClaudeNamer against the Messages API stand-in', () => {
   });
 
   it('uses a valid reply', async () => {
-    standin.enqueue(behave.ok(GOOD));
+    claude.standin.enqueue(behave.ok(GOOD));
     expect(await make().nameCluster(input)).toEqual(GOOD);
-    expect(standin.requests).toHaveLength(1);
+    expect(claude.standin.requests).toHaveLength(1);
   });
 
   it('retries an 11-word name once, then falls back to the offline TermNamer', async () => {
     const long = { ...GOOD, name: 'Create many fake accounts on discussion forums for a large campaign' };
     expect(long.name.split(' ')).toHaveLength(11);
-    standin.enqueue(behave.ok(long), behave.ok(long));
+    claude.standin.enqueue(behave.ok(long), behave.ok(long));
     const offline = await new TermNamer().nameCluster(input);
     expect(offline).toBeDefined();
     expect(await make().nameCluster(input)).toEqual(offline);
-    expect(standin.requests).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(2);
   });
 
   it('retries a three-sentence description once, then falls back to the offline TermNamer', async () => {
     const wordy = { ...GOOD, description: `${GOOD.description} Some mentioned moderators.` };
-    standin.enqueue(behave.ok(wordy), behave.ok(wordy));
+    claude.standin.enqueue(behave.ok(wordy), behave.ok(wordy));
     expect(await make().nameCluster(input)).toEqual(await new TermNamer().nameCluster(input));
-    expect(standin.requests).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(2);
   });
 
   it('uses the retry when it is valid', async () => {
-    standin.enqueue(behave.ok({ ...GOOD, description: 'Only one sentence.' }), behave.ok(GOOD));
+    claude.standin.enqueue(behave.ok({ ...GOOD, description: 'Only one sentence.' }), behave.ok(GOOD));
     expect(await make().nameCluster(input)).toEqual(GOOD);
-    expect(standin.requests).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(2);
   });
 
   it('falls back instead of failing the build when the API keeps failing', async () => {
-    standin.setDefault(behave.serverError());
+    claude.standin.setDefault(behave.serverError());
     expect(await make({ maxRetries: 2 }).nameCluster(input)).toEqual(await new TermNamer().nameCluster(input));
-    expect(standin.requests).toHaveLength(3);
-    expect(waits).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(3);
+    expect(claude.waits).toHaveLength(2);
   });
 });
 

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClaudePolicyClassifier, type ClaudePolicyOptions } from '../../src/catalog/claude-policy.ts';
 import type { Member } from '../../src/catalog/naming.ts';
 import type { PolicyTaxonomy } from '../../src/catalog/policies.ts';
-import { behave, startAnthropicStandin, type AnthropicStandin } from '../helpers/anthropic-standin.ts';
+import { behave, useAnthropicStandin } from '../helpers/anthropic-standin.ts';
 
 const TAXONOMY: PolicyTaxonomy = {
   min_share: 0.3,
@@ -21,22 +21,14 @@ const MEMBERS: Member[] = [
 ].map((text, i) => ({ text, account: ACCOUNTS[i % ACCOUNTS.length]! }));
 
 describe('ClaudePolicyClassifier against the Messages API stand-in', () => {
-  let standin: AnthropicStandin;
+  const claude = useAnthropicStandin();
 
-  beforeEach(async () => {
-    standin = await startAnthropicStandin();
-  });
-  afterEach(async () => {
-    await standin.close();
-  });
-
-  const make = (overrides: Partial<ClaudePolicyOptions> = {}) =>
-    new ClaudePolicyClassifier({ apiKey: 'test-key', baseURL: standin.url, sleep: async () => {}, random: () => 0.5, ...overrides });
+  const make = (overrides: Partial<ClaudePolicyOptions> = {}) => new ClaudePolicyClassifier({ ...claude.options(), ...overrides });
 
   it('offers the taxonomy ids as an enum and sends summaries without account hashes', async () => {
-    standin.enqueue(behave.ok({ area_ids: ['fraud'] }));
+    claude.standin.enqueue(behave.ok({ area_ids: ['fraud'] }));
     expect(await make().classify(MEMBERS, TAXONOMY)).toEqual(['fraud']);
-    const { body } = standin.requests[0]!;
+    const { body } = claude.standin.requests[0]!;
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'classify_policy_areas' });
     expect(body.tools[0].input_schema.properties.area_ids.items.enum).toEqual(['fraud', 'scraping', 'weapons']);
     expect(body.messages[0].content).toContain(MEMBERS[0]!.text);
@@ -46,25 +38,25 @@ describe('ClaudePolicyClassifier against the Messages API stand-in', () => {
 
   it('ignores ids outside the taxonomy and returns taxonomy order', async () => {
     // The keyword matcher would say fraud and scraping: this answer is Claude's.
-    standin.enqueue(behave.ok({ area_ids: ['weapons', 'election-interference', 'fraud', 'FRAUD'] }));
+    claude.standin.enqueue(behave.ok({ area_ids: ['weapons', 'election-interference', 'fraud', 'FRAUD'] }));
     expect(await make().classify(MEMBERS, TAXONOMY)).toEqual(['fraud', 'weapons']);
-    expect(standin.requests).toHaveLength(1);
+    expect(claude.standin.requests).toHaveLength(1);
   });
 
   it('falls back to the keyword matcher when the API fails', async () => {
-    standin.setDefault(behave.serverError());
+    claude.standin.setDefault(behave.serverError());
     expect(await make({ maxRetries: 1 }).classify(MEMBERS, TAXONOMY)).toEqual(['fraud', 'scraping']);
-    expect(standin.requests).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(2);
   });
 
   it('falls back to the keyword matcher after a malformed reply and its retry', async () => {
-    standin.enqueue(behave.ok({ areas: 'fraud' }), behave.textOnly());
+    claude.standin.enqueue(behave.ok({ areas: 'fraud' }), behave.textOnly());
     expect(await make().classify(MEMBERS.slice(0, 2), TAXONOMY)).toEqual(['fraud']);
-    expect(standin.requests).toHaveLength(2);
+    expect(claude.standin.requests).toHaveLength(2);
   });
 
   it('asks nothing for an empty cluster', async () => {
     expect(await make().classify([], TAXONOMY)).toEqual([]);
-    expect(standin.requests).toHaveLength(0);
+    expect(claude.standin.requests).toHaveLength(0);
   });
 });

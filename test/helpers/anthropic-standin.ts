@@ -1,5 +1,6 @@
 // A local stand-in for the Anthropic Messages API (POST /v1/messages), scriptable per test:
 // queue behaviours, point the real SDK at `url` through `baseURL`, then assert on what arrived.
+import { afterEach, beforeEach } from 'vitest';
 import Fastify, { type FastifyReply, type FastifyInstance } from 'fastify';
 import { REQUEST_PREFIX } from '../../src/facets/prompt.ts';
 
@@ -139,5 +140,29 @@ export async function startAnthropicStandin(): Promise<AnthropicStandin> {
       for (const timer of timers) clearTimeout(timer);
       await app.close();
     },
+  };
+}
+
+/**
+ * A fresh stand-in for every test of the calling `describe`, and the options that point a Claude
+ * client at it: no real sleeping (the waits asked for are recorded) and a fixed jitter.
+ */
+export function useAnthropicStandin(): { readonly standin: AnthropicStandin; readonly waits: number[]; options(): { apiKey: string; baseURL: string; sleep(ms: number): Promise<void>; random(): number } } {
+  const state = { standin: undefined as AnthropicStandin | undefined, waits: [] as number[] };
+  beforeEach(async () => {
+    state.standin = await startAnthropicStandin();
+    state.waits = [];
+  });
+  afterEach(async () => {
+    await state.standin?.close();
+  });
+  return {
+    get standin() {
+      return state.standin!;
+    },
+    get waits() {
+      return state.waits;
+    },
+    options: () => ({ apiKey: 'test-key', baseURL: state.standin!.url, sleep: async (ms: number) => void state.waits.push(ms), random: () => 0.5 }),
   };
 }
