@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Notification } from '../alerts/alert.ts';
+import type { Assignment } from '../assign/assigner.ts';
 import type { Config } from '../config/load.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { loadConfig } from '../config/load.ts';
@@ -119,8 +120,8 @@ async function stopAfter(records: number, metrics: PipelineMetrics, monitor: { d
   if (!finished) await monitor.stopSource();
 }
 
-async function writeAssignments(out: WriteStream, rows: ReadonlyArray<{ id: string; assignment: { clusterId: string; similarity: number; novel: boolean } }>): Promise<void> {
-  const text = rows.map(({ id, assignment: a }) => JSON.stringify({ id, cluster_id: a.clusterId, similarity: Math.round(a.similarity * 1e4) / 1e4, novel: a.novel })).join('\n');
+async function writeAssignments(out: WriteStream, rows: ReadonlyArray<{ id: string; assignment: Assignment }>): Promise<void> {
+  const text = rows.map(({ id, assignment: a }) => JSON.stringify({ id, cluster_id: a.clusterId, similarity: Math.round(a.similarity * 1e4) / 1e4, novel: a.novel, policy_areas: a.policyAreas ?? [] })).join('\n');
   if (text && !out.write(`${text}\n`)) await once(out, 'drain');
 }
 

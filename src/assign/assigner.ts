@@ -7,6 +7,10 @@ export interface Assignment {
   novel: boolean;
   /** The clusters above the leaf (parent level), counted as well so that rules can watch them. */
   ancestorIds?: readonly string[];
+  /** The policy areas of the conversation's own request (src/classify), counted as series of their own. */
+  policyAreas?: readonly string[];
+  /** 0 (benign) … 1 (clearly harmful), from the same classifier. */
+  concern?: number;
   /** Only for novel conversations: what emerging-cluster discovery needs (an embedding and summary words, never raw text). */
   novelty?: { embedding: readonly number[]; summaryWords: string };
 }

@@ -91,6 +91,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
         eventTimeMs: v.value.eventTimeMs,
         clusterId: a.clusterId,
         ancestorIds: a.ancestorIds,
+        policyAreas: a.policyAreas,
         product: productSegment(v.value.conversation.metadata?.product),
         novel: a.novel && a.novelty ? { nearestClusterId: a.clusterId, embedding: a.novelty.embedding, summaryWords: a.novelty.summaryWords } : undefined,
         offset: v.offset,

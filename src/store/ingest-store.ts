@@ -1,4 +1,5 @@
 import type { DeadLetterReason } from '../ingest/validate.ts';
+import { areaSeriesId } from '../classify/classifier.ts';
 import type { SqlClient } from './sql.ts';
 
 /** One valid conversation, reduced to what counting needs: keyed hashes, event time, cluster. */
@@ -10,6 +11,8 @@ export interface CountedConversation {
   clusterId: string;
   /** The leaf's ancestors (parent level): counted too, so that rules can watch parents. */
   ancestorIds?: readonly string[];
+  /** The conversation's policy areas: each counted under its area series (`area:<id>`), so rules can watch an area as one series. */
+  policyAreas?: readonly string[];
   /** metadata.product when it is a plain identifier: counted under its own segment as well as under ''. */
   product?: string | null;
   /** Set when no known conversation resembles this one: it joins the emergence pool. */
@@ -209,7 +212,7 @@ async function insertUnseen(tx: Tx, conversations: CountedConversation[]): Promi
 /** The (cluster, product) series a conversation counts in: its leaf and ancestors, under all traffic and its product. */
 function segmentsOf(c: CountedConversation): Array<[string, string]> {
   const products = productsOf(c);
-  const clusters = [c.clusterId, ...(c.ancestorIds ?? [])];
+  const clusters = [c.clusterId, ...(c.ancestorIds ?? []), ...(c.policyAreas ?? []).map(areaSeriesId)];
   return clusters.flatMap((cluster) => products.map((product): [string, string] => [cluster, product]));
 }
 
