@@ -91,6 +91,8 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
 
     const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
     closers.push(() => leadership.close());
+    // Created once per process: re-opening the detector after a lost and regained lead must not register them again.
+    const detectionMetrics = new DetectionMetrics(metrics.registry);
     let clockMs = await store.eventClock(o.consumer);
     let detector: Detector | undefined;
     let delivering = false;
@@ -110,7 +112,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
           return;
         }
         if (!detector) {
-          detector = await openDetector(config, logger, metrics, detectionStore, index, watcher, initialRules);
+          detector = await openDetector(config, logger, detectionMetrics, detectionStore, index, watcher, initialRules);
           logger.info('leading detection and notification');
         }
         if (!delivering) deliverer.start();
@@ -189,13 +191,12 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
 async function openDetector(
   config: Readonly<Config>,
   logger: Logger,
-  metrics: PipelineMetrics,
+  detectionMetrics: DetectionMetrics,
   store: DetectionStore,
   index: CatalogIndex,
   watcher: RulesWatcher,
   rules: RuleSet,
 ): Promise<Detector> {
-  const detectionMetrics = new DetectionMetrics(metrics.registry);
   const policies = loadPolicies();
   const judges = createCatalogJudges(config, policies);
   const emergingRule = rules.rules.find((r) => r.kind === 'emerging');

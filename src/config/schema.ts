@@ -55,6 +55,7 @@ export const configSchema = {
         maxMessageBytes: { type: 'integer', minimum: 256, default: 1048576 },
         maxMessages: { type: 'integer', minimum: 1, default: 500 },
         maxBlockChars: { type: 'integer', minimum: 1, default: 200000 },
+        maxFutureSeconds: { type: 'integer', minimum: 0, default: 86400, description: 'event times further ahead of the wall clock are dead-lettered (0: no bound)' },
       },
     },
     privacy: {
@@ -200,7 +201,7 @@ export interface Config {
     chunkSize: number;
   };
   store: { dataDir: string; databaseUrl: string | null };
-  ingest: { maxMessageBytes: number; maxMessages: number; maxBlockChars: number };
+  ingest: { maxMessageBytes: number; maxMessages: number; maxBlockChars: number; maxFutureSeconds: number };
   privacy: { accountHashSecret: string | null; minAccounts: number; minConversations: number; vocabularyK: number };
   catalog: { path: string | null };
   facets: {
@@ -239,6 +240,7 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_MAX_MESSAGE_BYTES', key: 'ingest.maxMessageBytes', kind: 'integer' },
   { env: 'CLIO_MAX_MESSAGES', key: 'ingest.maxMessages', kind: 'integer' },
   { env: 'CLIO_MAX_BLOCK_CHARS', key: 'ingest.maxBlockChars', kind: 'integer' },
+  { env: 'CLIO_MAX_FUTURE_SECONDS', key: 'ingest.maxFutureSeconds', kind: 'integer' },
   { env: 'CLIO_ACCOUNT_HASH_SECRET', key: 'privacy.accountHashSecret', kind: 'string' },
   { env: 'CLIO_MIN_ACCOUNTS', key: 'privacy.minAccounts', kind: 'integer' },
   { env: 'CLIO_MIN_CONVERSATIONS', key: 'privacy.minConversations', kind: 'integer' },

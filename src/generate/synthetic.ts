@@ -1,5 +1,5 @@
 import type { Conversation } from '../ingest/conversation.ts';
-import type { DeadLetterReason, IngestLimits } from '../ingest/validate.ts';
+import { MAX_NESTING, type DeadLetterReason, type IngestLimits } from '../ingest/validate.ts';
 import { FILLER, TOPICS, type Topic } from './topics.ts';
 import { intBetween, pick, seededRandom, type Random } from './random.ts';
 
@@ -67,7 +67,7 @@ function pad(random: Random, text: string, targetBytes: number): string {
 /** The kinds of invalid input the ingest stage must dead-letter, one generator each. */
 export const INVALID_KINDS: readonly DeadLetterReason[] = [
   'empty_message', 'oversize_message', 'invalid_utf8', 'invalid_json',
-  'schema_violation', 'invalid_timestamp', 'too_many_messages', 'oversize_block',
+  'schema_violation', 'invalid_timestamp', 'too_many_messages', 'oversize_block', 'too_deep',
 ];
 
 /** Invalid records of every kind in turn, each with the reason validation must give. */
@@ -82,7 +82,7 @@ export function* generateInvalid(count: number, limits: IngestLimits, seed = 7):
   for (let i = 0; i < count; i++) {
     const reason = INVALID_KINDS[i % INVALID_KINDS.length]!;
     const c = base(i);
-    let value: Buffer | null;
+    let value: Buffer | null = null;
     switch (reason) {
       case 'empty_message':
         value = i % 2 ? null : Buffer.alloc(0);
@@ -119,6 +119,11 @@ export function* generateInvalid(count: number, limits: IngestLimits, seed = 7):
         c.messages = [{ role: 'user', content: [{ type: 'text', text: 'z'.repeat(limits.maxBlockChars + 1) }] }];
         value = Buffer.from(JSON.stringify(c));
         break;
+      case 'too_deep': {
+        const depth = MAX_NESTING + 1;
+        value = Buffer.from(JSON.stringify(c).replace(/\]\}$/, `,{"role":"user","content":[{"type":"tool_use","name":"x","input":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}]}]}`));
+        break;
+      }
     }
     yield { reason, value };
   }

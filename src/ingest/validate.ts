@@ -12,18 +12,31 @@ export type DeadLetterReason =
   | 'schema_violation'
   | 'invalid_timestamp'
   | 'too_many_messages'
-  | 'oversize_block';
+  | 'oversize_block'
+  | 'too_deep'
+  | 'future_timestamp';
 
 export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
   'empty_message', 'oversize_message', 'invalid_utf8', 'invalid_json',
-  'schema_violation', 'invalid_timestamp', 'too_many_messages', 'oversize_block',
+  'schema_violation', 'invalid_timestamp', 'too_many_messages', 'oversize_block', 'too_deep', 'future_timestamp',
 ];
 
 export interface IngestLimits {
   maxMessageBytes: number;
   maxMessages: number;
   maxBlockChars: number;
+  /** Event times further ahead of the wall clock than this are dead-lettered (0: no bound; replay of recorded history). */
+  maxFutureSeconds?: number;
 }
+
+/**
+ * Nesting deeper than this is refused before parsing: JSON.parse, schema validation and every later
+ * walk over the value recurse, and a 100 KB record nested 20,000 deep overflows the stack.
+ */
+export const MAX_NESTING = 64;
+/** PostgreSQL's timestamptz and every date routine agree on this range; outside it a store refuses the row. */
+const MIN_EVENT_MS = Date.UTC(1970, 0, 1);
+const MAX_EVENT_MS = Date.UTC(9999, 0, 1);
 
 export type ParseResult =
   | { ok: true; value: ValidConversation }
@@ -37,7 +50,7 @@ const validateSchema = ajv.compile<Conversation>(schema);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Turns one raw message value into a valid conversation, or says exactly why it is not one. */
-export function parseConversation(value: Uint8Array | null | undefined, limits: IngestLimits): ParseResult {
+export function parseConversation(value: Uint8Array | null | undefined, limits: IngestLimits, nowMs = Date.now()): ParseResult {
   if (!value || value.length === 0) return fail('empty_message', 'no value');
   if (value.length > limits.maxMessageBytes) {
     return fail('oversize_message', `${value.length} bytes > limit ${limits.maxMessageBytes}`);
@@ -48,6 +61,7 @@ export function parseConversation(value: Uint8Array | null | undefined, limits: 
   } catch {
     return fail('invalid_utf8', 'value is not UTF-8');
   }
+  if (nestingDepthExceeds(text, MAX_NESTING)) return fail('too_deep', `nesting deeper than ${MAX_NESTING}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -61,7 +75,12 @@ export function parseConversation(value: Uint8Array | null | undefined, limits: 
     return fail('schema_violation', `${at} ${error.message ?? 'is invalid'}`);
   }
   const eventTimeMs = Date.parse(json.timestamp);
-  if (!Number.isFinite(eventTimeMs)) return fail('invalid_timestamp', 'timestamp is out of range');
+  if (!Number.isFinite(eventTimeMs) || eventTimeMs < MIN_EVENT_MS || eventTimeMs >= MAX_EVENT_MS) {
+    return fail('invalid_timestamp', 'timestamp is out of range (1970 to 9998)');
+  }
+  if (limits.maxFutureSeconds && eventTimeMs > nowMs + limits.maxFutureSeconds * 1000) {
+    return fail('future_timestamp', `timestamp more than ${limits.maxFutureSeconds} s ahead of the wall clock`);
+  }
 
   if (json.messages.length > limits.maxMessages) {
     return fail('too_many_messages', `${json.messages.length} messages > limit ${limits.maxMessages}`);
@@ -99,6 +118,23 @@ function blockChars(block: Conversation['messages'][number]['content'][number] &
     default:
       return 0;
   }
+}
+
+/** True when brackets nest deeper than `max` outside string literals: one linear scan, no recursion. */
+function nestingDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 function fail(reason: DeadLetterReason, detail: string): ParseResult {

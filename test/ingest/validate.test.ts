@@ -51,9 +51,29 @@ describe('parseConversation', () => {
     ['too_many_messages', bytes({ ...good, messages: Array(6).fill({ role: 'user', content: 'hi' }) })],
     ['oversize_block', bytes({ ...good, messages: [{ role: 'user', content: 'y'.repeat(501) }] })],
     ['oversize_block', bytes({ ...good, messages: [{ role: 'assistant', content: [{ type: 'tool_use', name: 'c', input: { t: 'y'.repeat(600) } }] }] })],
+    // Valid RFC 3339 that PostgreSQL refuses (year 0, or year 10000 once the offset is applied).
+    ['invalid_timestamp', bytes({ ...good, timestamp: '0000-01-01T00:00:00Z' })],
+    ['invalid_timestamp', bytes({ ...good, timestamp: '9999-12-31T23:59:59-23:59' })],
+    ['invalid_timestamp', bytes({ ...good, timestamp: '1969-12-31T23:59:59Z' })],
   ])('dead-letters %s', (reason, value) => {
     const result = parseConversation(value, limits);
     expect(result).toMatchObject({ ok: false, reason });
+  });
+
+  it('refuses nesting deeper than the limit before parsing, without overflowing the stack', () => {
+    const deep = `{"id":"c","account_id":"a","timestamp":"2026-11-27T14:00:00Z","messages":[{"role":"assistant","content":[{"type":"tool_use","name":"x","input":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}]}]}`;
+    expect(parseConversation(Buffer.from(deep), { ...limits, maxMessageBytes: 1 << 20, maxBlockChars: 1 << 20 })).toMatchObject({ ok: false, reason: 'too_deep' });
+    // Brackets inside strings do not count, and ordinary nesting passes.
+    const brackets = { ...good, messages: [{ role: 'user', content: '[[[[{{{{'.repeat(40) }] };
+    expect(parseConversation(bytes(brackets), limits).ok).toBe(true);
+  });
+
+  it('dead-letters event times too far ahead of the wall clock, only when bounded', () => {
+    const now = Date.parse('2026-11-27T12:00:00Z');
+    const ahead = bytes({ ...good, timestamp: '2026-11-29T12:00:00Z' });
+    expect(parseConversation(ahead, { ...limits, maxFutureSeconds: 86_400 }, now)).toMatchObject({ ok: false, reason: 'future_timestamp' });
+    expect(parseConversation(bytes({ ...good, timestamp: '2026-11-28T11:00:00Z' }), { ...limits, maxFutureSeconds: 86_400 }, now).ok).toBe(true);
+    expect(parseConversation(ahead, { ...limits, maxFutureSeconds: 0 }, now).ok).toBe(true);
   });
 
   it('never copies record content into the reason detail', () => {
