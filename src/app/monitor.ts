@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import type { Assignment } from '../assign/assigner.ts';
 import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -56,7 +57,12 @@ export interface Monitor {
   stopSource(): Promise<void>;
   description: string;
   isReady(): boolean;
+  /** False while a notification has waited longer than NOTIFICATION_OVERDUE_MS (the receiver is down or refusing). */
+  notificationsFlowing(): Promise<boolean>;
 }
+
+/** A notification still undelivered after this long makes /readyz say so (it is still retried). */
+export const NOTIFICATION_OVERDUE_MS = 15 * 60_000;
 
 /**
  * The one pipeline behind `run` and `replay`: source → validate → understand → count (store) →
@@ -81,6 +87,26 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     closers.push(() => notifier.close());
     await checkNotifier(notifier, logger);
     const deliverer = new OutboxDeliverer(outbox, notifier, { logger: logger.child({ component: 'notifier' }) });
+    const backlogAgeSeconds = async () => {
+      const { oldestEnqueuedAtMs } = await outbox.backlog();
+      return oldestEnqueuedAtMs === null ? 0 : Math.max(0, (Date.now() - oldestEnqueuedAtMs) / 1000);
+    };
+    new Gauge({
+      name: 'clio_notifications_pending',
+      help: 'Notifications in the outbox not yet delivered (retryable failures are retried until they go out).',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await outbox.backlog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'clio_notifications_oldest_pending_seconds',
+      help: 'How long the oldest undelivered notification has waited: alert on it to learn of a receiver outage.',
+      registers: [metrics.registry],
+      async collect() {
+        this.set(await backlogAgeSeconds());
+      },
+    });
 
     const watcher = new RulesWatcher(config.alerts.rulesDir ?? DEFAULT_RULES_DIR, ruleLimitsOf(config), {
       onChange: (rules: RuleSet) => logger.info({ rules: rules.rules.length, files: rules.files.length }, 'rules reloaded'),
@@ -165,6 +191,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       done,
       description,
       isReady: () => o.source.isReady(),
+      notificationsFlowing: async () => (await backlogAgeSeconds()) * 1000 < NOTIFICATION_OVERDUE_MS,
       stopSource: () => o.source.stop(),
       drain: async (timeoutMs) => {
         const deadline = Date.now() + timeoutMs;

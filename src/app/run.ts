@@ -59,7 +59,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     logger,
     readiness: {
       async checks() {
-        return { kafka: monitor.isReady(), store: storeOpen };
+        return { kafka: monitor.isReady(), store: storeOpen, notifications: await monitor.notificationsFlowing().catch(() => false) };
       },
     },
   });

@@ -6,8 +6,11 @@ import { NotifyError, type Notifier } from './notifier.ts';
 
 export interface DelivererOptions {
   logger: Logger;
-  /** Sends tried before a notification is marked dead. */
-  maxAttempts?: number;
+  /**
+   * Failed sends after which a notification that keeps failing for a retryable reason is reported
+   * as overdue (an error log line). It is never dropped: only a permanent error marks it dead.
+   */
+  overdueAfterAttempts?: number;
   /** First backoff; doubles each attempt. */
   baseDelayMs?: number;
   /** Ceiling of the backoff (a receiver's Retry-After is honoured even when longer). */
@@ -52,7 +55,7 @@ export function backoffMs(
  */
 export class OutboxDeliverer {
   private readonly logger: Logger;
-  private readonly maxAttempts: number;
+  private readonly overdueAfterAttempts: number;
   private readonly policy: { baseDelayMs: number; maxDelayMs: number };
   private readonly pollMs: number;
   private readonly batchSize: number;
@@ -71,7 +74,7 @@ export class OutboxDeliverer {
     options: DelivererOptions,
   ) {
     this.logger = options.logger;
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.overdueAfterAttempts = options.overdueAfterAttempts ?? 8;
     this.policy = { baseDelayMs: options.baseDelayMs ?? 1000, maxDelayMs: options.maxDelayMs ?? 300_000 };
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 50;
@@ -170,7 +173,9 @@ export class OutboxDeliverer {
     } catch (error) {
       const code = codeOf(error);
       const retryable = error instanceof ClioError ? error.retryable : true;
-      const dead = !retryable || attempt >= this.maxAttempts;
+      // A receiver that is down or rate limiting comes back: retrying forever (at the backoff ceiling)
+      // is the only way not to lose an alert. Permanent errors (channel gone, token revoked) stop here.
+      const dead = !retryable;
       const retryAfterMs = error instanceof NotifyError ? error.retryAfterMs : undefined;
       const nextAttemptAtMs = this.now() + (dead ? 0 : backoffMs(attempt, retryAfterMs, this.policy, this.random));
       await this.store.markFailed(item.id, code, nextAttemptAtMs, dead);
@@ -179,6 +184,7 @@ export class OutboxDeliverer {
         return 'failed';
       }
       this.pausedUntilMs = nextAttemptAtMs;
+      if (attempt === this.overdueAfterAttempts) this.logger.error({ ...fields, code, attempt }, 'notification overdue: the receiver keeps failing; still retrying');
       this.logger.warn({ ...fields, code, attempt, retry_in_ms: nextAttemptAtMs - this.now() }, 'notification failed; will retry');
       return 'retry';
     }

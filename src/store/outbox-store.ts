@@ -133,6 +133,15 @@ export class OutboxStore {
     );
     return Number(rows[0]!.n);
   }
+
+  /** The backlog an operator alerts on: notifications still to deliver, and since when the oldest waits. */
+  async backlog(): Promise<{ pending: number; oldestEnqueuedAtMs: number | null }> {
+    const rows = await this.db.query<{ n: number | string; oldest: Date | string | null }>(
+      `SELECT count(*) AS n, min(enqueued_at) AS oldest FROM alert_outbox WHERE state IN ('pending', 'sending')`,
+    );
+    const oldest = rows[0]!.oldest;
+    return { pending: Number(rows[0]!.n), oldestEnqueuedAtMs: oldest === null ? null : new Date(oldest).getTime() };
+  }
 }
 
 function toItem(row: ItemRow): OutboxItem {

@@ -88,7 +88,8 @@ describe('Kafka ingest: 10,000 valid and 1,000 invalid conversations over 3 part
     // Still running: ready, and a late conversation is counted too.
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { kafka: true, store: true } });
+    expect(await ready.json()).toEqual({ ready: true, checks: { kafka: true, store: true, notifications: true } });
+    expect(metricValue(await fetchText(`${service.url}/metrics`), 'clio_notifications_pending')).toBe(0);
     const [late] = [...generateConversations({ count: 1, seed: 99, idPrefix: 'late' })];
     await produce(topic, [Buffer.from(JSON.stringify(late!.conversation))], 1);
     await waitFor(async () => (metricValue(await fetchText(`${service.url}/metrics`), 'clio_processed_total') === 10_001 ? true : undefined), 'the late conversation');

@@ -42,6 +42,21 @@ describe.each(storeBackends)('OutboxStore on %s', (_name, open) => {
     expect(await store.pending()).toBe(2);
   });
 
+  it('reports the backlog: undelivered notifications and when the oldest was enqueued', async () => {
+    expect(await store.backlog()).toEqual({ pending: 0, oldestEnqueuedAtMs: null });
+    const before = Date.now();
+    const a = sampleNotification({ id: 'a:firing:1' }, { alert_id: 'a' });
+    const b = sampleNotification({ id: 'b:firing:1' }, { alert_id: 'b' });
+    await db.transaction((tx) => OutboxStore.enqueue(tx, [a, b]));
+    await store.markFailed(a.id, 'http_503', NOW + 60_000, false); // failing for now, still pending
+    const backlog = await store.backlog();
+    expect(backlog.pending).toBe(2);
+    expect(backlog.oldestEnqueuedAtMs).toBeGreaterThanOrEqual(before - 5000);
+    await store.markDelivered(b.id, { channel: 'C1', messageRef: '1.0' });
+    await store.markFailed(a.id, 'channel_not_found', NOW, true);
+    expect(await store.backlog()).toEqual({ pending: 0, oldestEnqueuedAtMs: null });
+  });
+
   it('leaves no row when the enqueuing transaction rolls back', async () => {
     const n = sampleNotification({ id: 'rolled:firing:1' });
     await expect(
