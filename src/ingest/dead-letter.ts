@@ -22,4 +22,6 @@ export const DEAD_LETTER_HEADERS = {
   topic: 'clio-source-topic',
   partition: 'clio-source-partition',
   offset: 'clio-source-offset',
+  /** Set when the value was cut to fit the topic: the original length in bytes. */
+  truncated: 'clio-dlq-truncated-from',
 } as const;
