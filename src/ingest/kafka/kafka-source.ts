@@ -21,6 +21,8 @@ export class KafkaSource implements Source {
   readonly description: string;
   private consumer: Consumer | undefined;
   private ready = false;
+  /** The last chunk failed: the consumer is retrying it (or crash-looping on it), not consuming. */
+  private failing = false;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -28,8 +30,9 @@ export class KafkaSource implements Source {
     this.description = `Kafka topic ${settings.topic} (group ${settings.groupId})`;
   }
 
+  /** Joined the group and applying chunks: false while a chunk keeps failing, so /readyz tells a stuck partition. */
   isReady(): boolean {
-    return this.ready;
+    return this.ready && !this.failing;
   }
 
   async run(handle: ChunkHandler): Promise<void> {
@@ -82,14 +85,20 @@ export class KafkaSource implements Source {
       const slice = batch.messages.slice(i, i + chunkSize);
       const last = slice.at(-1)!.offset;
       const nextOffset = (BigInt(last) + 1n).toString();
-      await handle({
-        topic: batch.topic,
-        partition: batch.partition,
-        records: slice.map((m) => ({ value: m.value, position: { topic: batch.topic, partition: batch.partition, offset: m.offset } })),
-        nextOffset,
-        highWatermark: batch.highWatermark,
-        heartbeat,
-      });
+      try {
+        await handle({
+          topic: batch.topic,
+          partition: batch.partition,
+          records: slice.map((m) => ({ value: m.value, position: { topic: batch.topic, partition: batch.partition, offset: m.offset } })),
+          nextOffset,
+          highWatermark: batch.highWatermark,
+          heartbeat,
+        });
+      } catch (error) {
+        this.failing = true;
+        throw error;
+      }
+      this.failing = false;
       resolveOffset(last);
       await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
       await heartbeat();

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaSource } from '../../src/ingest/kafka/kafka-source.ts';
+import { createLogger } from '../../src/log.ts';
+import { memoryStream } from '../helpers/canary.ts';
+import { createTopic, produce, testKafka } from '../helpers/kafka.ts';
+import { kafkaBrokers } from '../helpers/services.ts';
+
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('KafkaSource readiness', () => {
+  it('is not ready while a chunk keeps failing, and ready again once it applies', async () => {
+    const topic = `source-ready-${Date.now()}`;
+    await createTopic(topic, 1);
+    await produce(topic, [Buffer.from('a'), Buffer.from('b')], 1);
+    const source = new KafkaSource(testKafka(), { brokers: kafkaBrokers(), groupId: `g-${topic}`, topic, sessionTimeoutMs: 10_000, chunkSize: 10 }, createLogger('fatal', memoryStream()));
+    let failuresLeft = 3;
+    let applied = 0;
+    const readiness: boolean[] = [];
+    const running = source.run(async (chunk) => {
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        throw new Error('store refused the chunk');
+      }
+      applied += chunk.records.length;
+    });
+    running.catch(() => {});
+    // Sampled from the first failure until the chunk is applied.
+    const sampler = setInterval(() => failuresLeft < 3 && applied === 0 && readiness.push(source.isReady()), 20);
+    try {
+      await until(() => failuresLeft < 3);
+      expect(source.isReady()).toBe(false);
+      await until(() => applied === 2);
+      expect(source.isReady()).toBe(true);
+    } finally {
+      clearInterval(sampler);
+      await source.stop();
+    }
+    // Between the first failure and the chunk applied, it never claimed to be ready.
+    expect(readiness.length).toBeGreaterThan(0);
+    expect(readiness.every((r) => !r)).toBe(true);
+  });
+});
