@@ -3,6 +3,7 @@ import type { ContentBlock, Conversation } from '../ingest/conversation.ts';
 import { fillTemplate, type LabelledConversation } from './synthetic.ts';
 import { EMERGING_TOPIC, FILLER, MORE_TOPICS, TOPICS, type Topic } from './topics.ts';
 import { pick, seededRandom, type Random } from './random.ts';
+import { cumulative, isWeekend, mix, poisson, rhythm, sample } from './traffic.ts';
 
 /**
  * A synthetic week of traffic with known incidents, for `clio-stream demo`, the replay benchmark
@@ -280,58 +281,6 @@ function phrase(random: Random, topic: Topic): string {
   return `${opener}${fillTemplate(random, topic)}${closer}`;
 }
 
-/** Activity by hour of day (UTC): lowest around 02:00, highest around 14:00; mean 1 over a day. */
-function rhythm(timeMs: number): number {
-  const hour = new Date(timeMs).getUTCHours();
-  return 1 + 0.6 * Math.cos((2 * Math.PI * (hour - 14)) / 24);
-}
-
-function isWeekend(timeMs: number): boolean {
-  const weekday = new Date(timeMs).getUTCDay();
-  return weekday === 0 || weekday === 6;
-}
-
 function inWindow(timeMs: number, window: Window): boolean {
   return timeMs >= window.startMs && timeMs < window.endMs;
-}
-
-/** Poisson draws: hourly counts vary the way independent arrivals do. */
-function poisson(random: Random, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 50) {
-    // Normal approximation: exact enough here, and exp(-mean) would underflow for large means.
-    const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian));
-  }
-  const limit = Math.exp(-mean);
-  let k = 0;
-  for (let p = random(); p > limit; p *= random()) k++;
-  return k;
-}
-
-function cumulative(weights: readonly number[]): Float64Array {
-  const out = new Float64Array(weights.length);
-  let sum = 0;
-  weights.forEach((w, i) => (out[i] = sum += w));
-  return out;
-}
-
-/** An index drawn in proportion to the weights behind `cumulative`. */
-function sample(random: Random, cumulativeWeights: Float64Array): number {
-  const target = random() * cumulativeWeights[cumulativeWeights.length - 1]!;
-  let lo = 0;
-  let hi = cumulativeWeights.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulativeWeights[mid]! > target) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** A seed for one (account, topic) pair, so a scripted text does not depend on when it is first sent. */
-function mix(seed: number, account: number, topic: string): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(account + 1, 0xc2b2ae35);
-  for (let i = 0; i < topic.length; i++) h = Math.imul(h ^ topic.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
