@@ -9,6 +9,8 @@ export type { Logger } from 'pino';
 const REDACTED_PATHS = [
   'content', 'text', 'messages', 'account_id', 'accountId', 'conversation_id', 'conversationId', 'value', 'record', 'token', 'apiKey',
   '*.content', '*.text', '*.messages', '*.account_id', '*.accountId', '*.conversation_id', '*.value', '*.record', '*.token', '*.apiKey',
+  // Kafka credentials (kafka.sasl.password, kafka.ssl.keyPassphrase, and the same as kafkajs options).
+  'password', 'passphrase', 'keyPassphrase', '*.password', '*.passphrase', '*.keyPassphrase',
 ];
 
 /** One JSON logger for the process, to stderr so stdout stays free for command output. */

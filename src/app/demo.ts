@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.ts';
 import { LocalFacetExtractor } from '../facets/local-extractor.ts';
 import { buildScenario, type Scenario } from '../generate/scenario.ts';
 import { checkReachable, createKafka, ensureTopics, produceValues } from '../ingest/kafka/client.ts';
+import { kafkaSecurity } from '../ingest/kafka/security.ts';
 import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
 import type { Source } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
@@ -145,20 +146,21 @@ async function write(stream: WriteStream, line: Buffer): Promise<void> {
 async function kafkaSourceFor(config: Readonly<Config>, logger: Logger, values: Buffer[], progress: (line: string) => void): Promise<{ source: Source } | undefined> {
   const quiet = logger.child({}, { level: 'silent' });
   const brokers = config.kafka.brokers;
+  const security = kafkaSecurity(config.kafka);
   try {
-    await checkReachable(createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: 1000, retries: 0 }, quiet), brokers);
+    await checkReachable(createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: 1000, retries: 0, security }, quiet), brokers);
   } catch {
     progress(`no Kafka broker answers at ${brokers.join(',')}: replaying from the file`);
     return undefined;
   }
   const topic = `clio.demo.${Date.now()}`;
   progress(`producing the week to ${topic} on ${brokers.join(',')} ...`);
-  const kafka = createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs }, logger);
+  const kafka = createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs, security }, logger);
   // One partition keeps the week in event-time order, as the recorded stream was.
   await ensureTopics(kafka, brokers, [{ topic, partitions: 1 }]);
   await produceValues(kafka, brokers, topic, values);
   const source = new KafkaSource(
-    createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs, retries: 8 }, logger),
+    createKafka({ brokers, clientId: 'clio-demo', connectionTimeoutMs: config.kafka.connectionTimeoutMs, retries: 8, security }, logger),
     { brokers, groupId: `${topic}.group`, topic, sessionTimeoutMs: config.kafka.sessionTimeoutMs, chunkSize: 500 },
     logger.child({ component: 'source' }),
   );

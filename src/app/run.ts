@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.ts';
 import { checkReachable, createKafka, ensureTopics } from '../ingest/kafka/client.ts';
 import { KafkaDeadLetterSink } from '../ingest/kafka/kafka-dead-letter.ts';
 import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
+import { kafkaSecurity } from '../ingest/kafka/security.ts';
 import type { Logger } from '../log.ts';
 import { buildApp } from '../service/app.ts';
 import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
@@ -30,7 +31,8 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   }
   chooseWasmTier(config);
   const { kafka: k } = config;
-  const kafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 2 }, logger);
+  const security = kafkaSecurity(k);
+  const kafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 2, security }, logger);
   await checkReachable(kafka, k.brokers);
   if (k.createTopics) {
     await ensureTopics(kafka, k.brokers, [
@@ -41,8 +43,8 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
 
   const metrics = new PipelineMetrics();
   // The long-running consumer gets a more patient client than the start-up checks.
-  const consumerKafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 8 }, logger);
-  const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers);
+  const consumerKafka = createKafka({ brokers: k.brokers, clientId: k.clientId, connectionTimeoutMs: k.connectionTimeoutMs, retries: 8, security }, logger);
+  const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers, { compression: k.deadLetterCompression });
   const source = new KafkaSource(
     consumerKafka,
     { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize },

@@ -57,7 +57,31 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       : `${error.message}${described ? ` (${described})` : ''}`;
     throw new ConfigError(key, `${expected}${from ? ` (from ${from})` : ''}`);
   }
+  checkKafkaSecurity(tree as unknown as Config, origin);
   return deepFreeze(tree) as unknown as Config;
+}
+
+/** Rules between the TLS and SASL keys that the schema cannot state clearly. Never quotes a value. */
+function checkKafkaSecurity(config: Config, origin: Map<string, string>): void {
+  const fail = (key: string, message: string): never => {
+    const from = origin.get(key);
+    throw new ConfigError(key, `${message}${from ? ` (from ${from})` : ''}`);
+  };
+  const { ssl, sasl } = config.kafka;
+  for (const name of ['caFile', 'certFile', 'keyFile', 'keyPassphrase'] as const) {
+    if (ssl[name] !== null && !ssl.enabled) fail(`kafka.ssl.${name}`, 'is set but kafka.ssl.enabled is false: set kafka.ssl.enabled (CLIO_KAFKA_SSL) to true to connect with TLS');
+  }
+  if (ssl.certFile !== null && ssl.keyFile === null) fail('kafka.ssl.keyFile', 'is required with kafka.ssl.certFile: mutual TLS needs the certificate and its private key');
+  if (ssl.keyFile !== null && ssl.certFile === null) fail('kafka.ssl.certFile', 'is required with kafka.ssl.keyFile: mutual TLS needs the certificate and its private key');
+  if (ssl.keyPassphrase !== null && ssl.keyFile === null) fail('kafka.ssl.keyPassphrase', 'is set without kafka.ssl.keyFile');
+  if (sasl.mechanism === 'none') {
+    if (sasl.username !== null || sasl.password !== null) {
+      fail('kafka.sasl.mechanism', 'is none but a SASL username or password is set: choose plain, scram-sha-256 or scram-sha-512');
+    }
+    return;
+  }
+  if (sasl.username === null) fail('kafka.sasl.username', `is required with kafka.sasl.mechanism ${sasl.mechanism} (set it in the file or CLIO_KAFKA_SASL_USERNAME)`);
+  if (sasl.password === null) fail('kafka.sasl.password', `is required with kafka.sasl.mechanism ${sasl.mechanism} (set it in the file or CLIO_KAFKA_SASL_PASSWORD)`);
 }
 
 function readYaml(file: string): Tree {

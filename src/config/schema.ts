@@ -34,6 +34,36 @@ export const configSchema = {
         connectionTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
         sessionTimeoutMs: { type: 'integer', minimum: 6000, default: 30000 },
         chunkSize: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'records per store transaction inside a fetched batch' },
+        deadLetterCompression: {
+          enum: ['none', 'gzip', 'snappy', 'lz4'],
+          default: 'none',
+          description: 'none, gzip, snappy or lz4; zstd input is read, but clio-stream cannot write zstd',
+        },
+        ssl: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['enabled', 'caFile', 'certFile', 'keyFile', 'keyPassphrase', 'rejectUnauthorized'],
+          properties: {
+            enabled: { type: 'boolean', default: false, description: 'connect with TLS; without caFile the CAs Node trusts by default (plus NODE_EXTRA_CA_CERTS) are used' },
+            caFile: { type: ['string', 'null'], minLength: 1, default: null, description: 'PEM file of the CA(s) that signed the brokers\' certificates' },
+            certFile: { type: ['string', 'null'], minLength: 1, default: null, description: 'PEM client certificate, for mutual TLS (with keyFile)' },
+            keyFile: { type: ['string', 'null'], minLength: 1, default: null, description: 'PEM private key of certFile' },
+            keyPassphrase: { type: ['string', 'null'], minLength: 1, default: null, description: 'passphrase of an encrypted keyFile' },
+            rejectUnauthorized: { type: 'boolean', default: true, description: 'false accepts any broker certificate (testing only)' },
+          },
+        },
+        sasl: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['mechanism', 'username', 'password'],
+          properties: {
+            mechanism: { enum: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], default: 'none', description: 'none, plain, scram-sha-256 or scram-sha-512' },
+            username: { type: ['string', 'null'], minLength: 1, default: null },
+            password: { type: ['string', 'null'], minLength: 1, default: null },
+          },
+        },
       },
     },
     store: {
@@ -199,6 +229,9 @@ export interface Config {
     connectionTimeoutMs: number;
     sessionTimeoutMs: number;
     chunkSize: number;
+    deadLetterCompression: 'none' | 'gzip' | 'snappy' | 'lz4';
+    ssl: { enabled: boolean; caFile: string | null; certFile: string | null; keyFile: string | null; keyPassphrase: string | null; rejectUnauthorized: boolean };
+    sasl: { mechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string | null; password: string | null };
   };
   store: { dataDir: string; databaseUrl: string | null };
   ingest: { maxMessageBytes: number; maxMessages: number; maxBlockChars: number; maxFutureSeconds: number };
@@ -235,6 +268,16 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_KAFKA_CREATE_TOPICS', key: 'kafka.createTopics', kind: 'boolean' },
   { env: 'CLIO_KAFKA_CHUNK_SIZE', key: 'kafka.chunkSize', kind: 'integer' },
   { env: 'CLIO_KAFKA_SESSION_TIMEOUT_MS', key: 'kafka.sessionTimeoutMs', kind: 'integer' },
+  { env: 'CLIO_KAFKA_DLQ_COMPRESSION', key: 'kafka.deadLetterCompression', kind: 'string' },
+  { env: 'CLIO_KAFKA_SSL', key: 'kafka.ssl.enabled', kind: 'boolean' },
+  { env: 'CLIO_KAFKA_SSL_CA_FILE', key: 'kafka.ssl.caFile', kind: 'string' },
+  { env: 'CLIO_KAFKA_SSL_CERT_FILE', key: 'kafka.ssl.certFile', kind: 'string' },
+  { env: 'CLIO_KAFKA_SSL_KEY_FILE', key: 'kafka.ssl.keyFile', kind: 'string' },
+  { env: 'CLIO_KAFKA_SSL_KEY_PASSPHRASE', key: 'kafka.ssl.keyPassphrase', kind: 'string' },
+  { env: 'CLIO_KAFKA_SSL_REJECT_UNAUTHORIZED', key: 'kafka.ssl.rejectUnauthorized', kind: 'boolean' },
+  { env: 'CLIO_KAFKA_SASL_MECHANISM', key: 'kafka.sasl.mechanism', kind: 'string' },
+  { env: 'CLIO_KAFKA_SASL_USERNAME', key: 'kafka.sasl.username', kind: 'string' },
+  { env: 'CLIO_KAFKA_SASL_PASSWORD', key: 'kafka.sasl.password', kind: 'string' },
   { env: 'CLIO_DATA_DIR', key: 'store.dataDir', kind: 'string' },
   { env: 'DATABASE_URL', key: 'store.databaseUrl', kind: 'string' },
   { env: 'CLIO_MAX_MESSAGE_BYTES', key: 'ingest.maxMessageBytes', kind: 'integer' },

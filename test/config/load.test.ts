@@ -80,3 +80,59 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ file: '/nonexistent/clio.yaml' })).message).toMatch(/cannot read .*ENOENT/);
   });
 });
+
+describe('kafka.deadLetterCompression', () => {
+  it('defaults to none and takes gzip, snappy or lz4 from the file or CLIO_KAFKA_DLQ_COMPRESSION', () => {
+    expect(loadConfig().kafka.deadLetterCompression).toBe('none');
+    expect(loadConfig({ file: yamlFile('kafka:\n  deadLetterCompression: gzip\n') }).kafka.deadLetterCompression).toBe('gzip');
+    expect(loadConfig({ env: { CLIO_KAFKA_DLQ_COMPRESSION: 'lz4' } }).kafka.deadLetterCompression).toBe('lz4');
+    expect(loadConfig({ env: { CLIO_KAFKA_DLQ_COMPRESSION: 'snappy' } }).kafka.deadLetterCompression).toBe('snappy');
+  });
+
+  it.each(['zstd', 'brotli', 'LZ4'])('refuses %s at start, naming the key and what it can be', (codec) => {
+    const error = errorOf(() => loadConfig({ env: { CLIO_KAFKA_DLQ_COMPRESSION: codec } }));
+    expect(error.key).toBe('kafka.deadLetterCompression');
+    expect(error.message).toMatch(/none, gzip, snappy or lz4; zstd input is read, but clio-stream cannot write zstd.*CLIO_KAFKA_DLQ_COMPRESSION/);
+  });
+});
+
+describe('kafka.ssl and kafka.sasl', () => {
+  it('default to plain connections and read every setting from the environment', () => {
+    const plain = loadConfig();
+    expect(plain.kafka.ssl).toEqual({ enabled: false, caFile: null, certFile: null, keyFile: null, keyPassphrase: null, rejectUnauthorized: true });
+    expect(plain.kafka.sasl).toEqual({ mechanism: 'none', username: null, password: null });
+
+    const config = loadConfig({
+      env: {
+        CLIO_KAFKA_SSL: 'true', CLIO_KAFKA_SSL_CA_FILE: '/etc/ca.pem', CLIO_KAFKA_SSL_CERT_FILE: '/etc/c.pem', CLIO_KAFKA_SSL_KEY_FILE: '/etc/k.pem',
+        CLIO_KAFKA_SSL_KEY_PASSPHRASE: 'pp-secret', CLIO_KAFKA_SSL_REJECT_UNAUTHORIZED: 'false',
+        CLIO_KAFKA_SASL_MECHANISM: 'scram-sha-256', CLIO_KAFKA_SASL_USERNAME: 'clio', CLIO_KAFKA_SASL_PASSWORD: 'pw-secret',
+      },
+    });
+    expect(config.kafka.ssl).toEqual({ enabled: true, caFile: '/etc/ca.pem', certFile: '/etc/c.pem', keyFile: '/etc/k.pem', keyPassphrase: 'pp-secret', rejectUnauthorized: false });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'clio', password: 'pw-secret' });
+  });
+
+  it('takes SASL from a file with the password from the environment', () => {
+    const file = yamlFile('kafka:\n  ssl:\n    enabled: true\n  sasl:\n    mechanism: scram-sha-512\n    username: clio\n');
+    const config = loadConfig({ file, env: { CLIO_KAFKA_SASL_PASSWORD: 'pw-secret' } });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'clio', password: 'pw-secret' });
+  });
+
+  it.each([
+    [{ CLIO_KAFKA_SSL_CA_FILE: '/etc/ca.pem' }, 'kafka.ssl.caFile', /is set but kafka\.ssl\.enabled is false.*CLIO_KAFKA_SSL\b.*\(from env CLIO_KAFKA_SSL_CA_FILE\)/],
+    [{ CLIO_KAFKA_SSL: '1', CLIO_KAFKA_SSL_CERT_FILE: '/etc/c.pem' }, 'kafka.ssl.keyFile', /is required with kafka\.ssl\.certFile/],
+    [{ CLIO_KAFKA_SSL: '1', CLIO_KAFKA_SSL_KEY_FILE: '/etc/k.pem' }, 'kafka.ssl.certFile', /is required with kafka\.ssl\.keyFile/],
+    [{ CLIO_KAFKA_SSL: '1', CLIO_KAFKA_SSL_KEY_PASSPHRASE: 'pp-secret' }, 'kafka.ssl.keyPassphrase', /is set without kafka\.ssl\.keyFile/],
+    [{ CLIO_KAFKA_SSL: 'sometimes' }, 'kafka.ssl.enabled', /true or false/],
+    [{ CLIO_KAFKA_SASL_MECHANISM: 'gssapi' }, 'kafka.sasl.mechanism', /none, plain, scram-sha-256 or scram-sha-512/],
+    [{ CLIO_KAFKA_SASL_MECHANISM: 'plain', CLIO_KAFKA_SASL_PASSWORD: 'pw-secret' }, 'kafka.sasl.username', /is required with kafka\.sasl\.mechanism plain.*CLIO_KAFKA_SASL_USERNAME/],
+    [{ CLIO_KAFKA_SASL_MECHANISM: 'scram-sha-512', CLIO_KAFKA_SASL_USERNAME: 'clio' }, 'kafka.sasl.password', /is required with kafka\.sasl\.mechanism scram-sha-512.*CLIO_KAFKA_SASL_PASSWORD/],
+    [{ CLIO_KAFKA_SASL_USERNAME: 'clio', CLIO_KAFKA_SASL_PASSWORD: 'pw-secret' }, 'kafka.sasl.mechanism', /is none but a SASL username or password is set/],
+  ])('refuses %o, naming the key and never the secret', (env, key, message) => {
+    const error = errorOf(() => loadConfig({ env }));
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toMatch(/pw-secret|pp-secret/);
+  });
+});

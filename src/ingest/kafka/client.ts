@@ -4,8 +4,10 @@
  */
 import kafkajs from 'kafkajs';
 import type { Kafka, logCreator } from 'kafkajs';
-import { SourceUnavailableError } from '../../errors.ts';
+import { ConfigError, SourceUnavailableError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { registerCodecs } from './codecs.ts';
+import type { KafkaSecurity } from './security.ts';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
@@ -17,9 +19,13 @@ export interface KafkaSettings {
   connectionTimeoutMs: number;
   /** Retries for one request before kafkajs gives up (the consumer restarts itself after that). */
   retries?: number;
+  /** TLS and SASL, as kafkaSecurity() built them from kafka.ssl and kafka.sasl. */
+  security?: KafkaSecurity;
 }
 
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  // Every consumer and producer comes from a client built here, so lz4/snappy/zstd are known first.
+  registerCodecs();
   return new KafkaClient({
     clientId: settings.clientId,
     brokers: [...settings.brokers],
@@ -28,6 +34,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
     retry: { retries: settings.retries ?? 5, initialRetryTime: 300, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,
     logCreator: toPino(logger.child({ component: 'kafkajs' })),
+    ...(settings.security?.ssl ? { ssl: settings.security.ssl } : {}),
+    ...(settings.security?.sasl ? { sasl: settings.security.sasl } : {}),
   });
 }
 
@@ -75,15 +83,67 @@ export async function checkReachable(kafka: Kafka, brokers: readonly string[]): 
   }
 }
 
-export function asSourceError(cause: unknown, brokers: readonly string[]): SourceUnavailableError {
-  if (cause instanceof SourceUnavailableError) return cause;
+/**
+ * Maps a kafkajs failure to our errors. Refused credentials or certificates are configuration
+ * errors (exit 2, no point retrying); anything else is the source being unavailable.
+ */
+export function asSourceError(cause: unknown, brokers: readonly string[]): SourceUnavailableError | ConfigError {
+  if (cause instanceof SourceUnavailableError || cause instanceof ConfigError) return cause;
   const error = cause as Error & { originalError?: Error; name?: string };
   const root = error.originalError ?? error;
   const why = root.message || String(root);
+  const refused = securityError(cause, brokers);
+  if (refused) return refused;
   if (/Connection|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|NumberOfRetriesExceeded|timeout/i.test(`${error.name} ${why}`)) {
-    return new SourceUnavailableError(`cannot reach Kafka at ${brokers.join(',')}: ${why}`, cause);
+    const hint = /Closed connection|ECONNRESET/i.test(why) ? ' (a TLS or SASL listener drops clients without them: see kafka.ssl and kafka.sasl)' : '';
+    return new SourceUnavailableError(`cannot reach Kafka at ${brokers.join(',')}: ${why}${hint}`, cause);
   }
   return new SourceUnavailableError(`Kafka at ${brokers.join(',')} failed: ${why}`, cause);
+}
+
+type KafkaError = Error & { originalError?: unknown; cause?: unknown; type?: string; code?: string };
+
+/** The errors in a kafkajs chain (retries wrap the failure that ended them). */
+function chain(cause: unknown): KafkaError[] {
+  const out: KafkaError[] = [];
+  for (let e = cause as KafkaError | undefined; e && typeof e === 'object' && out.length < 8; e = (e.originalError ?? e.cause) as KafkaError | undefined) {
+    if (out.includes(e)) break;
+    out.push(e);
+  }
+  return out;
+}
+
+const CERT_REFUSED = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+
+function securityError(cause: unknown, brokers: readonly string[]): ConfigError | undefined {
+  const at = brokers.join(',');
+  for (const e of chain(cause)) {
+    const why = e.message ?? '';
+    if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED') {
+      if (/not supported by the server/i.test(why)) return new ConfigError('kafka.sasl.mechanism', `Kafka at ${at} does not offer it: ${why}`);
+      return new ConfigError('kafka.sasl', `Kafka at ${at} refused the credentials (${why}): check kafka.sasl.username and kafka.sasl.password`);
+    }
+    if (e.type === 'ILLEGAL_SASL_STATE') {
+      return new ConfigError('kafka.sasl.mechanism', `Kafka at ${at} does not expect SASL on this listener (${why}): set kafka.sasl.mechanism to none, or use the broker's SASL listener`);
+    }
+    if (e.type === 'UNSUPPORTED_SASL_MECHANISM') {
+      return new ConfigError('kafka.sasl.mechanism', `Kafka at ${at} does not offer this mechanism (${why})`);
+    }
+    const code = e.code ?? '';
+    if (CERT_REFUSED.test(code)) {
+      return new ConfigError('kafka.ssl.caFile', `the certificate of Kafka at ${at} is not trusted (${code}): set kafka.ssl.caFile to the CA that signed it`);
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return new ConfigError('kafka.brokers', `the certificate of Kafka at ${at} does not name that host: use a broker address the certificate names`);
+    }
+    if (/^ERR_SSL_.*(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+      return new ConfigError('kafka.ssl.certFile', `Kafka at ${at} refused the client certificate (${code})`);
+    }
+    if (/^ERR_SSL_WRONG_VERSION_NUMBER$/.test(code) || /before secure TLS connection was established/i.test(why)) {
+      return new ConfigError('kafka.ssl.enabled', `Kafka at ${at} did not complete a TLS handshake: is this a TLS listener? (${why})`);
+    }
+  }
+  return undefined;
 }
 
 /** Produces raw values to a topic in batches (demo and tools; the pipeline itself only consumes). */

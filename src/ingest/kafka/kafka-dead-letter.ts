@@ -1,6 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink } from '../dead-letter.ts';
 import { asSourceError, createProducer } from './client.ts';
+import { compressionType, registerCodecs, type ProducerCompression } from './codecs.ts';
 
 /**
  * The broker refuses a record batch over its message.max.bytes (1 MiB by default), and the input
@@ -10,16 +11,29 @@ import { asSourceError, createProducer } from './client.ts';
  */
 export const DEAD_LETTER_MAX_BYTES = 900 * 1024;
 
+export interface DeadLetterSinkOptions {
+  /** Codec of the produced record batches (kafka.deadLetterCompression); none by default. */
+  compression?: ProducerCompression;
+  /** Largest value sent whole, and the most value bytes in one send. */
+  maxBytes?: number;
+}
+
 /** Sends invalid records, raw, to the dead-letter topic with their reason and origin as headers. */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   private producer: Producer | undefined;
+  private readonly maxBytes: number;
+  private readonly compression: ReturnType<typeof compressionType>;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly topic: string,
     private readonly brokers: readonly string[],
-    private readonly maxBytes = DEAD_LETTER_MAX_BYTES,
-  ) {}
+    options: DeadLetterSinkOptions = {},
+  ) {
+    registerCodecs();
+    this.maxBytes = options.maxBytes ?? DEAD_LETTER_MAX_BYTES;
+    this.compression = compressionType(options.compression ?? 'none');
+  }
 
   async write(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
@@ -29,7 +43,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         await this.producer.connect();
       }
       for (const batch of batchesUnder(letters.map((l) => this.message(l)), this.maxBytes)) {
-        await this.producer.send({ topic: this.topic, acks: -1, messages: batch });
+        await this.producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: batch });
       }
     } catch (cause) {
       throw asSourceError(cause, this.brokers);
