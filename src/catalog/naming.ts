@@ -1,4 +1,4 @@
-import { properNouns, termsOf } from './terms.ts';
+import { clauses, isNameWord, isStopword, properNouns, termsOfClauses } from './terms.ts';
 
 /** One member of a cluster as naming sees it: a privacy-preserving summary and a keyed account hash. */
 export interface Member {
@@ -14,14 +14,15 @@ export interface ScoredTerm {
 }
 
 export interface ClusterVocabulary {
-  /** Terms used by at least k distinct accounts of the cluster: the only words a name may use. */
+  /** Phrases and stopwords used by at least k distinct accounts of the cluster: the only words a name may use. */
   allowed: Set<string>;
-  /** Allowed terms by class-based TF-IDF, most distinctive first. */
+  /** Allowed terms by class-based TF-IDF, most distinctive first; allowed stopwords last, scored 0. */
   ranked: ScoredTerm[];
 }
 
 /**
- * Class-based TF-IDF (as in BERTopic's c-TF-IDF): a term scores by its frequency in the cluster
+ * The members' phrases as they wrote them (termsOf: one to six words, no stopword at either end),
+ * scored by class-based TF-IDF (as in BERTopic's c-TF-IDF): a term scores by its frequency in the cluster
  * times log(1 + mean terms per cluster / its frequency in all clusters), weighted by how much of
  * its use is concentrated in this cluster. Only k-anonymous terms —
  * used by at least k distinct accounts in the cluster — are eligible, so no name can carry a word
@@ -34,7 +35,11 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
     const capitalised = new Map<string, number>();
     for (const m of members) {
       for (const word of properNouns(m.text)) capitalised.set(word, (capitalised.get(word) ?? 0) + 1);
-      for (const term of termsOf(m.text)) {
+      // Stopwords too: a name may keep the ones its members put between phrases ("write a poem").
+      const textClauses = clauses(m.text);
+      const terms = termsOfClauses(textClauses);
+      for (const clause of textClauses) for (const w of clause) if (isStopword(w) && isNameWord(w)) terms.add(w);
+      for (const term of terms) {
         frequency.set(term, (frequency.get(term) ?? 0) + 1);
         let set = accounts.get(term);
         if (!set) accounts.set(term, (set = new Set()));
@@ -49,6 +54,7 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
   let totalTerms = 0;
   for (const { frequency } of perCluster) {
     for (const [term, n] of frequency) {
+      if (isStopword(term)) continue;
       overall.set(term, (overall.get(term) ?? 0) + n);
       totalTerms += n;
     }
@@ -56,13 +62,17 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
   const meanTermsPerCluster = totalTerms / Math.max(1, clusters.length);
 
   return perCluster.map(({ frequency, accounts, proper }) => {
-    const clusterTerms = [...frequency.values()].reduce((a, b) => a + b, 0) || 1;
+    const clusterTerms = [...frequency].reduce((a, [term, n]) => a + (isStopword(term) ? 0 : n), 0) || 1;
     const allowed = new Set<string>();
     const ranked: ScoredTerm[] = [];
     for (const [term, n] of frequency) {
       const distinct = accounts.get(term)!.size;
       if (distinct < k || term.split(' ').some((w) => proper.has(w))) continue;
       allowed.add(term);
+      if (isStopword(term)) {
+        ranked.push({ term, score: 0, accounts: distinct });
+        continue;
+      }
       // The last factor, the share of the term's uses that fall in this cluster, keeps words that
       // every cluster uses alike (boilerplate, politeness) from naming any of them.
       const total = overall.get(term)!;
@@ -74,39 +84,121 @@ export function clusterVocabularies(clusters: readonly (readonly Member[])[], k:
   });
 }
 
-/** Words the offline namer adds around the terms; the auditor accepts these and the vocabulary only. */
-export const TEMPLATE_WORDS = new Set(['requests', 'about', 'and', 'also', 'mentioning', 'related', 'topics', 'including', 'other', 'distinctive', 'terms']);
+/** Words the offline namer adds around the phrases; the auditor accepts these and the vocabulary only. */
+export const TEMPLATE_WORDS = new Set(['requests', 'like', 'about', 'and', 'also', 'often', 'mentioning', 'related', 'topics', 'including', 'other', 'distinctive', 'terms']);
 
 export interface ClusterName {
   name: string;
   description: string;
 }
 
+/** Words in a name: a short phrase, as Clio's names are at most ten words. */
+const MAX_NAME_WORDS = 8;
 /**
- * A short name (at most 10 words) from the most distinctive terms, and a two-sentence description.
- * A word gives way to a phrase it forms nearly as often ("fake accounts" over "fake"), and terms
- * whose words are already covered are skipped. Undefined when no term is k-anonymous.
+ * Words that may stand between two phrases joined into one name: only stopwords the members put
+ * there ("article about election fraud"). Dropping other words in between reads as a word bag.
  */
-export function nameFromTerms(ranked: readonly ScoredTerm[]): ClusterName | undefined {
-  const chosen: string[] = [];
-  const covered = new Set<string>();
-  const phrases = ranked.filter((t) => t.term.includes(' '));
-  for (const scored of ranked) {
-    const phrase = scored.term.includes(' ') ? undefined : phrases.find((p) => p.score >= 0.8 * scored.score && p.term.split(' ').includes(scored.term));
-    const term = (phrase ?? scored).term;
-    if (chosen.includes(term)) continue;
-    const words = term.split(' ');
-    if (words.every((w) => covered.has(w))) continue;
-    if (chosen.join(' ').split(' ').length + words.length > 8) break;
-    chosen.push(term);
-    for (const w of words) covered.add(w);
-    if (chosen.length === 3) break;
+const MAX_GAP_WORDS = 3;
+/** Ranked phrases tried as the head or as an extension of the name. */
+const CANDIDATES = 40;
+
+const contentWords = (term: string): string[] => term.split(' ').filter((w) => !isStopword(w));
+
+/** How well a phrase names the cluster: distinctive and common (c-TF-IDF), and informative (content words). */
+const nameScore = (t: ScoredTerm): number => t.score * Math.pow(contentWords(t.term).length, 0.7);
+
+/**
+ * A short name that says what people ask for, in their own words: the best k-anonymous phrase of
+ * the cluster, extended with the next phrases that follow or precede it in the members' requests
+ * (joined in the members' word order, with the few stopwords they put between them). Undefined
+ * when no phrase is k-anonymous — a cluster of code or of unsegmented scripts is left unnamed
+ * rather than named with fragments.
+ */
+export function nameFromTerms(ranked: readonly ScoredTerm[], members: readonly Member[] = []): ClusterName | undefined {
+  const candidates = ranked.filter((t) => contentWords(t.term).length > 0).sort((a, b) => nameScore(b) - nameScore(a) || a.term.localeCompare(b.term)).slice(0, CANDIDATES);
+  if (candidates.length === 0) return undefined;
+  const vocabulary = new Set(ranked.flatMap((t) => t.term.split(' ')));
+  const texts = members.flatMap((m) => clauses(m.text));
+  const head = candidates[0]!;
+  const minSupport = Math.max(2, Math.ceil(0.05 * members.length));
+
+  let pieces = [head.term.split(' ')];
+  for (let round = 0; round < 2; round++) {
+    const used = new Set(pieces.flat().filter((w) => !isStopword(w)));
+    let joined: string[][] | undefined;
+    for (const candidate of candidates) {
+      const words = candidate.term.split(' ');
+      if (words.some((w) => used.has(w))) continue;
+      joined = joinInOrder(pieces, words, texts, minSupport, (w) => isStopword(w) && (vocabulary.has(w) || TEMPLATE_WORDS.has(w)));
+      if (joined && joined.flat().length <= MAX_NAME_WORDS) break;
+      joined = undefined;
+    }
+    if (!joined) break;
+    pieces = joined;
   }
-  if (chosen.length === 0) return undefined;
-  const others = ranked.map((r) => r.term).filter((t) => !chosen.includes(t) && !t.split(' ').every((w) => covered.has(w))).slice(0, 4);
-  const name = capitalise(chosen.join(', '));
-  const description = `Requests about ${list(chosen)}.${others.length ? ` Other distinctive terms: ${others.join(', ')}.` : ''}`;
-  return { name, description };
+
+  const name = pieces.flat().join(' ');
+  const inName = new Set(contentWords(name));
+  const inNameCount = name.split(' ').length;
+  const others: string[] = [];
+  for (const t of candidates) {
+    if (others.length === 3) break;
+    const words = contentWords(t.term);
+    if (words.some((w) => inName.has(w))) continue;
+    others.push(t.term);
+    for (const w of words) inName.add(w);
+  }
+  const mentioning = others.length ? `, often mentioning ${list(others)}` : '';
+  // A one-word name is a topic ("requests about pranks"); a phrase is what people wrote.
+  const description = inNameCount === 1 ? `Requests about ${name}${mentioning}.` : `Requests like "${name}"${mentioning}.`;
+  return { name: capitalise(name), description };
+}
+
+/**
+ * `pieces` with `phrase` put where the members' clauses put it — before, between or after them —
+ * with the gaps the most supporting clauses have (at most MAX_GAP_WORDS words each, every one a
+ * word that may bridge), as one list of word runs. Undefined when fewer than `minSupport` clauses
+ * hold them all in one order.
+ */
+function joinInOrder(
+  pieces: readonly string[][], phrase: string[], texts: readonly string[][], minSupport: number, mayBridge: (w: string) => boolean,
+): string[][] | undefined {
+  let best: { pieces: string[][]; support: number } | undefined;
+  for (let at = 0; at <= pieces.length; at++) {
+    const order = [...pieces.slice(0, at), phrase, ...pieces.slice(at)];
+    const gaps = new Map<string, number>();
+    for (const clause of texts) {
+      const found = gapsIn(clause, order);
+      if (found && found.flat().every(mayBridge)) {
+        const key = found.map((g) => g.join(' ')).join('|');
+        gaps.set(key, (gaps.get(key) ?? 0) + 1);
+      }
+    }
+    const support = [...gaps.values()].reduce((a, b) => a + b, 0);
+    if (support < minSupport || (best && support <= best.support)) continue;
+    const [key] = [...gaps].sort((a, b) => b[1] - a[1])[0]!;
+    const between = key.split('|').map((g) => (g ? g.split(' ') : []));
+    const runs: string[][] = [order[0]!];
+    order.slice(1).forEach((run, i) => runs.push([...between[i]!, ...run]));
+    best = { pieces: runs, support };
+  }
+  return best?.pieces;
+}
+
+/** The words between consecutive runs where the clause holds them in this order with short gaps. */
+function gapsIn(clause: readonly string[], runs: readonly string[][]): string[][] | undefined {
+  const search = (from: number, r: number): string[][] | undefined => {
+    if (r === runs.length) return [];
+    const run = runs[r]!;
+    const last = r === 0 ? clause.length - run.length : Math.min(clause.length - run.length, from + MAX_GAP_WORDS);
+    for (let i = from; i <= last; i++) {
+      if (!run.every((w, d) => clause[i + d] === w)) continue;
+      const rest = search(i + run.length, r + 1);
+      if (rest) return r === 0 ? rest : [clause.slice(from, i), ...rest];
+    }
+    return undefined;
+  };
+  return search(0, 0);
 }
 
 function list(items: string[]): string {
@@ -131,10 +223,10 @@ export interface ClusterNamer {
   nameCluster(input: NamingInput): Promise<ClusterName | undefined>;
 }
 
-/** The offline namer: c-TF-IDF terms from the k-anonymous vocabulary, no model. */
+/** The offline namer: the members' own k-anonymous phrases joined in their word order, no model. */
 export class TermNamer implements ClusterNamer {
   readonly name = 'terms';
   async nameCluster(input: NamingInput): Promise<ClusterName | undefined> {
-    return nameFromTerms(input.ranked);
+    return nameFromTerms(input.ranked, input.members);
   }
 }

@@ -22,10 +22,20 @@ interface Word {
 
 const CAPITALISED_PAIR = /\p{Lu}\p{Ll}+[ \t]+(?:\p{Lu}\.[ \t]+)?\p{Lu}\p{Ll}/u;
 const CUE_BEFORE_CAPITAL = /(?:\b[Mm]y name is|\bI am|\bI[’']m|\b[Cc]all me|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)[ \t]+\p{Lu}\p{Ll}/u;
-const CANDIDATES = new RegExp(`${CAPITALISED_PAIR.source}|${CUE_BEFORE_CAPITAL.source}`, 'gu');
+/** Letters open with "Dear Ana," or "Hi Ana,"; they close with "Regards,\nAna". */
+const GREETING = '\\b(?:Dear|Hi|Hello|Hey|Hiya)';
+const SIGN_OFF = '(?:Regards|Sincerely|Best|Cheers|Thanks|Thank you|Yours(?: truly| sincerely)?|Love|Best wishes|Warmly|Take care),?[ \\t]*\\r?\\n[ \\t]*';
+const GREETING_BEFORE_CAPITAL = new RegExp(`${GREETING}[ \\t]+\\p{Lu}\\p{Ll}|${SIGN_OFF}\\p{Lu}\\p{Ll}`, 'u');
+/** Capitalised full names with digits glued on ("Ana Lopez0932564", "Ana Lopez_88"): an account name. */
+const NAME_WITH_DIGITS = /(?<![\p{L}\p{N}_])\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?){1,2}[_.-]?\d{2,}(?![\p{L}\p{N}])/gu;
+const CANDIDATES = new RegExp(`${CAPITALISED_PAIR.source}|${CUE_BEFORE_CAPITAL.source}|${GREETING_BEFORE_CAPITAL.source}`, 'gu');
 
 /** A cue that makes the capitalised word after it a name even if compromise does not say so. */
-const STRONG_CUE_BEFORE = /(?:\b[Mm]y name is|\b[Cc]all me|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)[ \t]+$/;
+const STRONG_CUE_BEFORE = new RegExp(`(?:(?:\\b[Mm]y name is|\\b[Cc]all me|\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.?|\\bDear)[ \\t]+|${SIGN_OFF})$`);
+/** "Hi Ana," is a name; "Hello World" and "Hi Team," are not: the greeting must end right after it. */
+const GREETING_CUE_BEFORE = /\b(?:Hi|Hello|Hey|Hiya)[ \t]+$/;
+const GREETING_ENDS = /^\p{Lu}[\p{L}'’-]*(?:[ \t]+\p{Lu}[\p{L}'’-]*){0,2}[ \t]*(?:[,!:\n]|$)/u;
+const NOT_GREETED = new Set(['world', 'team', 'all', 'everyone', 'everybody', 'guys', 'folks', 'there', 'friends', 'sir', 'madam', 'class', 'both', 'again', 'chatgpt', 'claude', 'assistant', 'bot', 'gpt']);
 /** "I am Canadian", "I'm Happy to help": the word after these is a name only if tagged as one. */
 const WEAK_CUE_BEFORE = /(?:\bI am|\bI[’']m)[ \t]+$/;
 
@@ -34,6 +44,8 @@ const IS_CAPITALISED = /^\p{Lu}(?:\p{Ll}|['’]\p{Lu})/u; // Jane, O’Brien
 const NOT_A_NAME = ['Adjective', 'Verb', 'Adverb', 'Date', 'Value', 'Pronoun', 'Determiner', 'Preposition', 'Conjunction', 'Demonym', 'Expression', 'Place', 'Organization'];
 /** Words that compromise takes for surnames in product names ("Claude Code", "Visual Studio"). */
 const PRODUCT_WORDS = new Set(['code', 'studio', 'desktop', 'chrome', 'cloud', 'notebook', 'server', 'sonnet', 'opus', 'haiku', 'pro', 'max', 'mini', 'plus', 'ai', 'api', 'app', 'assistant', 'bot', 'copilot']);
+/** "Code", "Code2", "Pro3": a version glued on does not make a product word a surname. */
+const isProductWord = (word: string): boolean => PRODUCT_WORDS.has(word.toLowerCase().replace(/\d+$/, ''));
 /** Assistant names that "I am ..." introduces in assistant turns. */
 const ASSISTANT_NAMES = new Set(['claude', 'chatgpt', 'gemini', 'copilot', 'siri', 'alexa', 'cortana', 'bard']);
 
@@ -58,7 +70,7 @@ function endsSentence(text: string, i: number): boolean {
 }
 
 export function mayContainName(text: string): boolean {
-  return CAPITALISED_PAIR.test(text) || CUE_BEFORE_CAPITAL.test(text);
+  return CAPITALISED_PAIR.test(text) || CUE_BEFORE_CAPITAL.test(text) || GREETING_BEFORE_CAPITAL.test(text);
 }
 
 /**
@@ -70,10 +82,13 @@ function candidateWindows(text: string): Array<[number, number]> {
   const windows: Array<[number, number]> = [];
   CANDIDATES.lastIndex = 0;
   for (let m = CANDIDATES.exec(text); m; m = CANDIDATES.exec(text)) {
-    let start = m.index;
-    const floor = Math.max(0, m.index - REACH_BEFORE);
+    // A sign-off ends its line; the name is on the next one, and so is the window.
+    const lineBreak = m[0].lastIndexOf('\n');
+    const at = lineBreak < 0 ? m.index : m.index + lineBreak + 1;
+    let start = at;
+    const floor = Math.max(0, at - REACH_BEFORE);
     while (start > floor && !endsSentence(text, start - 1)) start--;
-    if (start > 0 && !endsSentence(text, start - 1)) start = Math.min(nextSpace(text, start), m.index); // do not cut a word
+    if (start > 0 && !endsSentence(text, start - 1)) start = Math.min(nextSpace(text, start), at); // do not cut a word
     let end = m.index + m[0].length;
     const ceiling = Math.min(text.length, end + REACH_AFTER);
     while (end < ceiling && !endsSentence(text, end)) end++;
@@ -146,11 +161,17 @@ export function findNames(text: string): NameSpan[] {
     budget -= end - start + TAGGING_CALL_COST_CHARS;
     spans.push(...(budget >= 0 ? namesByTagger(text, start, end) : namesByShape(text, start, end)));
   }
-  return spans;
+  // Digits glued to a capitalised full name make it an account name whether or not the tagger knows it.
+  for (const m of text.matchAll(NAME_WITH_DIGITS)) {
+    const words = m[0].replace(/[_.-]?\d+$/, '').split(/[ \t]+/);
+    if (words.slice(1).some(isProductWord)) continue;
+    spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return spans.sort((a, b) => a.start - b.start || b.end - a.end);
 }
 
 const NAME_SHAPE = /(?<![\p{L}\p{N}])\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]*(?:[ \t]+(?:\p{Lu}\.[ \t]+)?\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]*){1,3}/gu;
-const CUED_WORD = /(?<=(?:\b[Mm]y name is|\bI am|\bI[’']m|\b[Cc]all me|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)[ \t]+)\p{Lu}\p{Ll}[\p{L}'’-]*/gu;
+const CUED_WORD = new RegExp(`(?:(?<=(?:\\b[Mm]y name is|\\bI am|\\bI[’']m|\\b[Cc]all me|\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.?|${GREETING})[ \\t]+)|(?<=${SIGN_OFF}))\\p{Lu}\\p{Ll}[\\p{L}'’-]*`, 'gu');
 
 /** Without the tagger: every run of capitalised words, and every capitalised word after a cue. */
 function namesByShape(text: string, start: number, end: number): NameSpan[] {
@@ -170,9 +191,12 @@ function namesByTagger(text: string, windowStart: number, windowEnd: number): Na
   const spans: NameSpan[] = [];
   const words = tagWords(text, windowStart, windowEnd);
   const cueBefore = (word: Word): 'strong' | 'weak' | undefined => {
-    const before = text.slice(Math.max(0, word.start - 16), word.start);
+    const before = text.slice(Math.max(0, word.start - 24), word.start);
     if (STRONG_CUE_BEFORE.test(before)) return 'strong';
-    return WEAK_CUE_BEFORE.test(before) ? 'weak' : undefined;
+    if (WEAK_CUE_BEFORE.test(before)) return 'weak';
+    const greeted = GREETING_CUE_BEFORE.test(before) && GREETING_ENDS.test(text.slice(word.start, word.start + 80));
+    // "Hi Ana," with the greeting closed right after: as sure a cue as "my name is".
+    return greeted && !NOT_GREETED.has(word.text.toLowerCase()) ? 'strong' : undefined;
   };
   const onlySpacesBetween = (a: Word, b: Word): boolean => /^[ \t]+$/.test(text.slice(a.end, b.start));
   /** Capitalised words right after words[index], separated by spaces only: the rest of a name. */
@@ -181,7 +205,7 @@ function namesByTagger(text: string, windowStart: number, windowEnd: number): Na
     for (let j = index + 1; j < words.length && run.length < MAX_EXTRA_NAME_WORDS; j++) {
       const next = words[j];
       if (!onlySpacesBetween(words[j - 1], next)) break;
-      if (!IS_CAPITALISED.test(next.text) || isNotAName(next) || PRODUCT_WORDS.has(next.text.toLowerCase())) break;
+      if (!IS_CAPITALISED.test(next.text) || isNotAName(next) || isProductWord(next.text)) break;
       run.push(next);
     }
     return run;
@@ -200,7 +224,7 @@ function namesByTagger(text: string, windowStart: number, windowEnd: number): Na
       let last = i;
       while (last + 1 < words.length && hasTag(words[last + 1], 'Person') && !hasTag(words[last + 1], 'Honorific') && onlySpacesBetween(words[last], words[last + 1]) && IS_CAPITALISED.test(words[last + 1].text)) last++;
       const name = [...words.slice(i, last + 1), ...capitalisedRun(last)];
-      const productName = name.slice(1).some((w) => PRODUCT_WORDS.has(w.text.toLowerCase()));
+      const productName = name.slice(1).some((w) => isProductWord(w.text));
       if (!productName && (name.length >= 2 || (cue !== undefined && isCuedName(word, cue === 'strong')))) {
         spans.push({ start: word.start, end: name[name.length - 1].end });
       }

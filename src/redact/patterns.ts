@@ -7,7 +7,7 @@
  */
 import { passesLuhn } from './luhn.ts';
 
-export type PiiKind = 'email' | 'phone' | 'card' | 'ip' | 'credential_url' | 'secret' | 'street_address' | 'person';
+export type PiiKind = 'email' | 'phone' | 'card' | 'ip' | 'credential_url' | 'secret' | 'street_address' | 'handle' | 'person';
 export type PiiCounts = Partial<Record<PiiKind, number>>;
 
 export const PLACEHOLDER: Readonly<Record<PiiKind, string>> = {
@@ -18,6 +18,7 @@ export const PLACEHOLDER: Readonly<Record<PiiKind, string>> = {
   credential_url: '[URL]',
   secret: '[SECRET]',
   street_address: '[ADDRESS]',
+  handle: '[HANDLE]',
   person: '[NAME]',
 };
 

@@ -1,10 +1,11 @@
 /**
  * PII redaction of raw conversation text, applied before anything is stored or sent to a model.
  * Structured kinds (keys, URLs with credentials, emails, IPs, cards, phones, addresses) are regex
- * detectors in patterns.ts; person names come from compromise in names.ts and run last, on text
- * whose structured PII is already replaced.
+ * detectors in patterns.ts, then account handles and usernames (handles.ts); person names come
+ * from compromise in names.ts and run last, on text whose structured PII is already replaced.
  */
 import type { ContentBlock, Conversation, Message } from '../ingest/conversation.ts';
+import { HANDLE_DETECTORS } from './handles.ts';
 import { redactNames } from './names.ts';
 import { DETECTORS, addCount, applyDetector, type PiiCounts, type PiiKind } from './patterns.ts';
 
@@ -20,11 +21,11 @@ export interface RedactOptions {
   names?: boolean;
 }
 
-/** Replaces each finding by a placeholder like [EMAIL], [PHONE], [CARD], [IP], [URL], [SECRET], [ADDRESS], [NAME]. */
+/** Replaces each finding by a placeholder like [EMAIL], [PHONE], [CARD], [IP], [URL], [SECRET], [ADDRESS], [HANDLE], [NAME]. */
 export function redact(text: string, options?: RedactOptions): Redaction {
   const counts: PiiCounts = {};
   let out = text;
-  for (const detector of DETECTORS) out = applyDetector(detector, out, counts);
+  for (const detector of [...DETECTORS, ...HANDLE_DETECTORS]) out = applyDetector(detector, out, counts);
   if (options?.names !== false) {
     const names = redactNames(out);
     out = names.text;

@@ -88,6 +88,22 @@ const HITS: Hit[] = [
   { kind: 'person', input: 'Dear Ms. Okafor, thanks. Dr. Nguyen agrees.', expected: 'Dear Ms. [NAME], thanks. Dr. [NAME] agrees.' },
   { kind: 'person', input: 'Tickets for Taylor Swift sold out.', expected: 'Tickets for [NAME] sold out.' },
   { kind: 'person', input: 'José García met Siobhán O’Brien.', expected: '[NAME] met [NAME].' },
+  // person: digits glued to a full name make an account name, known to the tagger or not
+  { kind: 'person', input: 'Posted by Firstname Lastname0932564 today', expected: 'Posted by [NAME] today' },
+  { kind: 'person', input: 'Reviewer: Maria Lopez_88 wrote this.', expected: 'Reviewer: [NAME] wrote this.' },
+  { kind: 'person', input: 'Thanks to Quentin Vallory-Marsh2024 for the fix', expected: 'Thanks to [NAME] for the fix' },
+  // person: letters' greetings and sign-offs
+  { kind: 'person', input: 'Hi George,\n\nthanks for the couch.', expected: 'Hi [NAME],\n\nthanks for the couch.' },
+  { kind: 'person', input: 'Dear Anneliese, the report is late.', expected: 'Dear [NAME], the report is late.' },
+  { kind: 'person', input: 'See you soon.\nRegards,\nMarguerite', expected: 'See you soon.\nRegards,\n[NAME]' },
+  // handle: usernames and @handles
+  { kind: 'handle', input: 'my username is jsmith1987 there', expected: 'my username is [HANDLE] there' },
+  { kind: 'handle', input: 'log in as maria.lopez88 now', expected: 'log in as [HANDLE] now' },
+  { kind: 'handle', input: 'ask jsmith1987 or @jsmith1987 first', expected: 'ask [HANDLE] or [HANDLE] first' },
+  { kind: 'handle', input: 'find me on Instagram @quill_and_fern.', expected: 'find me on Instagram [HANDLE].' },
+  { kind: 'handle', input: 'follow me on Twitter @TomTechie', expected: 'follow me on Twitter [HANDLE]' },
+  { kind: 'handle', input: 'Username: kx_wolf, password below', expected: 'Username: [HANDLE], password below' },
+  { kind: 'handle', input: 'my gamertag is nightowl_42', expected: 'my gamertag is [HANDLE]' },
 ];
 
 /** Each must come out exactly as it went in, with nothing counted. */
@@ -119,6 +135,14 @@ const NEAR_MISSES: Array<[why: string, input: string]> = [
   ['a lone first name without a cue', 'Thanks, Mark.'],
   ['email-like without a domain', 'Use user@localhost or @mention on Slack.'],
   ['maths and scores', 'Score 3-1, ratio 1:2:3, range 10-20, 2+2=4, temperature -5.'],
+  ['types and encodings with digits', 'Cast to np.float32 or Int32, use base64 on arm64, see System32, llvm17 and test512.'],
+  ['decorators and SQL variables', '@app.route("/x") and @staticmethod; DECLARE @total INT; SET @Skyscraper1 = 2; @param id the row'],
+  ['acronyms with digits', "Add an 'EMA50' column and enable HTTP2 for COVID19 data."],
+  ['snake_case columns', 'You have the following columns: customer_id, row_id, basket_key.'],
+  ['greetings to no one in particular', 'Hello World! Hi Team, hi all. Hello, How are you?'],
+  ['names that are also words, with digits', 'Due may2024 or june2023; see will2 and max100.'],
+  ['product names with a version glued on', 'Visual Studio2022 and Claude Code2 both work.'],
+  ['a capitalised word with digits alone', 'Windows11 and Covid-19 and Python3 are fine.'],
 ];
 
 describe('redact: hits', () => {
