@@ -61,7 +61,7 @@ describe('clio-stream replay', () => {
     expect(assignments).toHaveLength(expected);
     const leafIds = new Set(JSON.parse(readFileSync(catalogFile, 'utf8')).clusters.filter((c: { level: number }) => c.level === 0).map((c: { id: string }) => c.id));
     for (const a of assignments) {
-      expect(Object.keys(a).sort()).toEqual(['cluster_id', 'id', 'novel', 'similarity']);
+      expect(Object.keys(a).sort()).toEqual(['cluster_id', 'id', 'novel', 'policy_areas', 'similarity']);
       expect(leafIds.has(a.cluster_id) || a.cluster_id.startsWith('emerging-'), a.cluster_id).toBe(true);
     }
     // The new pattern is novel against the catalog's known conversations.
