@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertSameModel } from '../embed/model-check.ts';
 import type { Registry } from 'prom-client';
 import { ExemplarIndex, exemplarsPathFor } from '../emerging/exemplars.ts';
 import { PlaceholderAssigner, type Assigner } from '../assign/assigner.ts';
@@ -13,7 +15,8 @@ import type { ParentGrouper } from '../catalog/hierarchy.ts';
 import { seededRandom } from '../generate/random.ts';
 import { ClaudePolicyClassifier } from '../catalog/claude-policy.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import type { PolicyTaxonomy } from '../catalog/policies.ts';
+import { OfflinePolicyClassifier } from '../classify/offline-classifier.ts';
+import { DEFAULT_POLICIES_FILE, loadPolicies, type PolicyTaxonomy } from '../classify/taxonomy.ts';
 import type { Config } from '../config/load.ts';
 import { CachedEmbedder } from '../embed/cache.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -38,8 +41,20 @@ export async function createEmbedder(config: Readonly<Config['embeddings']>): Pr
   return config.cacheEntries > 0 ? new CachedEmbedder(inner, { maxEntries: config.cacheEntries }) : inner;
 }
 
-/** The configured facet extractor: local (default), or Claude with the local one as its fallback. */
-export function createExtractor(config: Readonly<Config['facets']>, registry?: Registry): FacetExtractor {
+/**
+ * The policy taxonomy in force: policies.yaml in the configured rules folder when there is one
+ * (rules and classifier then agree on the areas), else the shipped alerts/policies.yaml.
+ */
+export function policiesPathFor(config: Readonly<Config>): string {
+  const beside = config.alerts.rulesDir ? join(config.alerts.rulesDir, 'policies.yaml') : null;
+  return beside && existsSync(beside) ? beside : DEFAULT_POLICIES_FILE;
+}
+
+/**
+ * The configured facet extractor: local (default), or Claude with the local one as its fallback.
+ * Given the taxonomy, Claude also classifies each request into its areas.
+ */
+export function createExtractor(config: Readonly<Config['facets']>, registry?: Registry, policies?: PolicyTaxonomy): FacetExtractor {
   if (config.extractor === 'local') return new LocalFacetExtractor();
   const c = config.claude;
   if (!c.apiKey) throw new ConfigError('facets.claude.apiKey', 'is required when facets.extractor is claude (set ANTHROPIC_API_KEY)');
@@ -52,6 +67,7 @@ export function createExtractor(config: Readonly<Config['facets']>, registry?: R
     hourlySpendCapUsd: c.hourlySpendCapUsd,
     fallback: new LocalFacetExtractor(),
     registry,
+    policyAreas: policies?.areas.map(({ id, name, description }) => ({ id, name, description })),
   });
 }
 
@@ -93,13 +109,17 @@ export async function createUnderstanding(config: Readonly<Config>, registry?: R
   // The exemplar sample (first-story novelty) sits beside the catalog when the build wrote one.
   const exemplarsPath = exemplarsPathFor(config.catalog.path);
   const exemplars = existsSync(exemplarsPath) ? await ExemplarIndex.read(exemplarsPath, { modelId: catalog.embedding.model_id, dimension: catalog.embedding.dimension }) : undefined;
+  const policies = loadPolicies(policiesPathFor(config));
   // A caller that already runs the model (the demo, after building its catalog) lends it: it keeps ownership.
   const embedder = shared?.embedder ?? (await createEmbedder(config.embeddings));
   const closeEmbedder = shared?.embedder ? async () => {} : () => embedder.close();
-  const extractor = createExtractor(config.facets, registry);
+  const extractor = createExtractor(config.facets, registry, policies);
   try {
     const index = new CatalogIndex(catalog, exemplars);
-    const assigner = new UnderstandingAssigner(extractor, embedder, index);
+    assertSameModel({ modelId: catalog.embedding.model_id, dimension: catalog.embedding.dimension }, embedder);
+    // Created once: the taxonomy's examples are embedded here, with the pipeline's own embedder.
+    const classifier = await OfflinePolicyClassifier.create(policies, embedder);
+    const assigner = new UnderstandingAssigner(extractor, embedder, index, classifier);
     return {
       assigner,
       index,

@@ -11,7 +11,7 @@ export interface Assignment {
   policyAreas?: readonly string[];
   /** 0 (benign) … 1 (clearly harmful), from the same classifier. */
   concern?: number;
-  /** Only for novel conversations: what emerging-cluster discovery needs (an embedding and summary words, never raw text). */
+  /** What emerging-group discovery needs of every conversation (its request-facet embedding and summary words, never raw text). */
   novelty?: { embedding: readonly number[]; summaryWords: string };
 }
 

@@ -5,6 +5,7 @@ import type { Conversation } from '../ingest/conversation.ts';
 import { redactConversation } from '../redact/redact.ts';
 import { words } from '../catalog/terms.ts';
 import type { PolicyClassifier } from '../classify/classifier.ts';
+import { classifierInputOf } from '../classify/request-text.ts';
 import type { Assigner, Assignment } from './assigner.ts';
 import type { CatalogIndex } from './catalog-index.ts';
 
@@ -29,20 +30,10 @@ export class UnderstandingAssigner implements Assigner {
     const redacted = conversations.map((c) => redactConversation(c).conversation);
     const facets = await this.extractor.extract(redacted);
     const vectors = await this.embedder.embed(facets.map((f) => f.request));
-    const signals = this.classifier?.classify(vectors.map((vector, i) => ({ text: requestTextOf(redacted[i]!, facets[i]!.request), vector })));
+    const signals = this.classifier?.classify(vectors.map((vector, i) => classifierInputOf(redacted[i]!, facets[i]!, vector, this.extractor.name)));
     return vectors.map((vector, i) => {
       const assignment: Assignment = { ...this.index.assign(vector), ...(signals ? { policyAreas: signals[i]!.areas, concern: signals[i]!.concern } : {}) };
-      return assignment.novel ? { ...assignment, novelty: { embedding: vector, summaryWords: words(facets[i]!.request).join(' ') } } : assignment;
+      return { ...assignment, novelty: { embedding: vector, summaryWords: words(facets[i]!.request).join(' ') } };
     });
   }
 }
-
-/** What the classifier reads: the redacted first user message, bounded (the facet alone is too short for a lexicon). */
-function requestTextOf(conversation: Conversation, facetRequest: string): string {
-  const first = conversation.messages.find((m) => m.role === 'user');
-  const content = first?.content;
-  const text = typeof content === 'string' ? content : (content ?? []).map((b) => ('text' in b && typeof b.text === 'string' ? b.text : '')).join(' ');
-  return (text.trim() || facetRequest).slice(0, CLASSIFIER_TEXT_CHARS);
-}
-
-const CLASSIFIER_TEXT_CHARS = 2000;

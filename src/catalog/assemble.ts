@@ -4,6 +4,7 @@ import type { Catalog, CatalogCluster } from './catalog.ts';
 import { KMeansGrouper, type ParentGrouper } from './hierarchy.ts';
 import { defaultClusterCount, kmeans } from './kmeans.ts';
 import { clusterVocabularies, TermNamer, type ClusterNamer, type Member } from './naming.ts';
+import { areasByShare, areaShares } from '../classify/member-share.ts';
 import { compilePolicyMatcher, type PolicyTaxonomy } from './policies.ts';
 import { dot, normalise, quantile, type Vector } from './vectors.ts';
 
@@ -12,6 +13,8 @@ export interface CatalogItem {
   request: string;
   account: string;
   vector: Vector;
+  /** The conversation's own policy areas (src/classify); a cluster's areas follow from their share among its members. */
+  areas?: readonly string[];
 }
 
 export interface AssembleOptions {
@@ -28,7 +31,10 @@ export interface AssembleOptions {
   namer?: ClusterNamer;
   /** How leaves are grouped under parents. Default: k-means over their centroids. */
   groupParents?: ParentGrouper;
-  /** Policy areas of a cluster from its members. Default: the taxonomy's keyword rules. */
+  /**
+   * Policy areas of a cluster from its members (Claude's judgement). Default: the areas carried by
+   * at least policies.min_share of the members (items' `areas`), else the lexicon over their summaries.
+   */
   classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   embedding: { model_id: string; dimension: number };
   facetExtractor: string;
@@ -54,7 +60,11 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
   result.assignment.forEach((c, i) => groups[c]!.members.push(i));
   const leaves = groups.filter((g) => g.members.length > 0).sort((a, b) => b.members.length - a.members.length);
   const matchPolicies = compilePolicyMatcher(o.policies);
-  const classifyPolicies = o.classifyPolicies ?? (async (m: readonly Member[]) => matchPolicies(m.map((x) => x.text)));
+  const classified = items.length > 0 && items.every((i) => i.areas !== undefined);
+  const policyAreasOf = async (idx: readonly number[], m: readonly Member[]): Promise<string[]> => {
+    if (o.classifyPolicies) return o.classifyPolicies(m);
+    return classified ? areasByShare(idx.map((i) => items[i]!.areas!), o.policies.min_share) : matchPolicies(m.map((x) => x.text));
+  };
 
   const namer = o.namer ?? new TermNamer();
   const describe = async (memberIdx: readonly number[][], centroids: readonly Vector[]) => {
@@ -63,7 +73,7 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     return Promise.all(
       members.map(async (m, j) => {
         const accounts = new Set(m.map((x) => x.account)).size;
-        const base = { size: m.length, unique_accounts: accounts, policy_areas: await classifyPolicies(m) };
+        const base = { size: m.length, unique_accounts: accounts, policy_areas: await policyAreasOf(memberIdx[j]!, m) };
         if (accounts < o.minAccounts || m.length < o.minConversations) return { ...base, ...UNNAMED, named: false };
         const candidate = await namer.nameCluster({ members: sample(m, 40), contrast: contrastSet(j, members, centroids), ranked: vocabularies[j]!.ranked });
         if (!candidate) {
@@ -88,7 +98,8 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     level: 0,
     centroid: leaf.centroid,
     provisional: false,
-    similarity_threshold: leaf.members.length > 1 ? quantile(leaf.members.map((i) => result.similarity[i]!), o.thresholdQuantile) : 0.5,
+    // Identical texts give a cosine a rounding error above 1; the catalog schema caps it at 1.
+    similarity_threshold: leaf.members.length > 1 ? Math.min(1, quantile(leaf.members.map((i) => result.similarity[i]!), o.thresholdQuantile)) : 0.5,
   }));
 
   if (leaves.length >= 4) {
@@ -125,7 +136,15 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     facet_extractor: o.facetExtractor,
     privacy: { min_accounts: o.minAccounts, min_conversations: o.minConversations, vocabulary_k: o.vocabularyK },
     clusters,
+    // The baseline's share per area (aggregates only): the prior of each area series.
+    ...(classified ? { policy_area_shares: areaSharesOf(items, o.policies) } : {}),
   };
+}
+
+/** Every taxonomy area's share of the items (0 when none carries it). */
+function areaSharesOf(items: readonly CatalogItem[], policies: PolicyTaxonomy): Record<string, number> {
+  const shares = areaShares(items.map((i) => i.areas ?? []));
+  return Object.fromEntries(policies.areas.map((a) => [a.id, shares[a.id] ?? 0]));
 }
 
 /** An evenly spaced sample, so a namer sees the cluster's spread, not its first rows. */

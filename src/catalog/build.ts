@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Embedder } from '../embed/embedder.ts';
 import { UsageError } from '../errors.ts';
-import type { FacetExtractor } from '../facets/facets.ts';
+import type { FacetExtractor, Facets } from '../facets/facets.ts';
 import type { Conversation } from '../ingest/conversation.ts';
 import { FileSource } from '../ingest/file-source.ts';
 import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
@@ -17,6 +17,9 @@ import type { ClusterNamer, Member } from './naming.ts';
 import type { ParentGrouper } from './hierarchy.ts';
 import { writeCatalog, type Catalog } from './catalog.ts';
 import type { PolicyTaxonomy } from './policies.ts';
+import type { PolicyClassifier } from '../classify/classifier.ts';
+import { OfflinePolicyClassifier } from '../classify/offline-classifier.ts';
+import { classifierInputOf } from '../classify/request-text.ts';
 
 export interface BuildOptions {
   input: string;
@@ -35,6 +38,8 @@ export interface BuildOptions {
   groupParents?: ParentGrouper;
   classifyPolicies?: (members: readonly Member[]) => Promise<string[]>;
   policies: PolicyTaxonomy;
+  /** Policy areas per conversation; default: the offline classifier over `policies`, with `embedder`. */
+  classifier?: PolicyClassifier;
   progress: Progress;
   now?: () => Date;
 }
@@ -65,12 +70,15 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
 
   // Stage 1: facets (request summaries) of redacted conversations.
   const facetsFile = `${work}/facets.jsonl`;
-  const requests = existsSync(facetsFile) ? (await readFile(facetsFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { request: string; account: string }) : [];
+  type FacetRow = { request: string; account: string; concerning?: Facets['concerning']; policy_areas?: string[]; degraded?: boolean };
+  const requests = existsSync(facetsFile) ? (await readFile(facetsFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as FacetRow) : [];
   o.progress.start('facets', conversations.length);
   for (let i = requests.length; i < conversations.length; i += BATCH) {
     const batch = conversations.slice(i, i + BATCH);
     const facets = await o.extractor.extract(batch.map((c) => redactConversation(c).conversation));
-    const rows = facets.map((f, j) => ({ request: f.request, account: hashAccount(batch[j]!.account_id) }));
+    const rows: FacetRow[] = facets.map((f, j) => ({
+      request: f.request, account: hashAccount(batch[j]!.account_id), concerning: f.concerning, degraded: f.degraded, ...(f.policyAreas ? { policy_areas: f.policyAreas } : {}),
+    }));
     await appendFile(facetsFile, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     requests.push(...rows);
     o.progress.update(requests.length);
@@ -97,8 +105,12 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
   }
   o.progress.stop();
 
-  // Stage 3: cluster, name, audit, hierarchy (fast: recomputed on resume).
-  const items: CatalogItem[] = requests.map((r, i) => ({ request: r.request, account: r.account, vector: vectors[i]! }));
+  // Stage 3: policy areas per conversation, cluster, name, audit, hierarchy (fast: recomputed on resume).
+  const classifier = o.classifier ?? (await OfflinePolicyClassifier.create(o.policies, o.embedder));
+  const signals = classifier.classify(
+    requests.map((r, i) => classifierInputOf(redactConversation(conversations[i]!).conversation, { request: r.request, concerning: r.concerning ?? 1, policyAreas: r.policy_areas, degraded: r.degraded ?? false }, vectors[i]!, o.extractor.name)),
+  );
+  const items: CatalogItem[] = requests.map((r, i) => ({ request: r.request, account: r.account, vector: vectors[i]!, areas: signals[i]!.areas }));
   const catalog = await assembleCatalog(items, {
     clusters: o.clusters,
     random: seededRandom(o.seed),
@@ -137,7 +149,7 @@ async function readSample(input: string, limits: IngestLimits, progress: Progres
   let invalid = 0;
   await new FileSource(input, 1000).run(async (chunk) => {
     for (const record of chunk.records) {
-      const parsed = parseConversation(record.value, limits);
+      const parsed = parseConversation(record.value, { ...limits, maxFutureSeconds: 0 }); // a baseline sample is history
       if (parsed.ok) byId.set(parsed.value.conversation.id, parsed.value.conversation);
       else invalid++;
     }

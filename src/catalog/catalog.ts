@@ -28,6 +28,8 @@ export interface Catalog {
   facet_extractor: string;
   privacy: { min_accounts: number; min_conversations: number; vocabulary_k: number };
   clusters: CatalogCluster[];
+  /** Share of the baseline's conversations carrying each policy area (aggregates only): the prior of area series. */
+  policy_area_shares?: Record<string, number>;
 }
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/catalog.schema.json', import.meta.url), 'utf8'));

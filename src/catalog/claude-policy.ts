@@ -24,7 +24,7 @@ export interface ClaudePolicyOptions extends ClaudeCatalogOptions {
 /**
  * Policy areas for a cluster from Claude, through a forced tool whose ids are an enum of the
  * taxonomy's; whatever comes back outside the taxonomy is ignored. When Claude cannot answer,
- * the keyword matcher does.
+ * the offline lexicon does, by member share (compilePolicyMatcher).
  */
 export class ClaudePolicyClassifier {
   readonly name = 'claude';
@@ -40,7 +40,7 @@ export class ClaudePolicyClassifier {
   async classify(members: readonly Member[], taxonomy: PolicyTaxonomy): Promise<string[]> {
     if (members.length === 0 || taxonomy.areas.length === 0) return [];
     const ids = taxonomy.areas.map((a) => a.id);
-    const areas = taxonomy.areas.map((a) => `- ${a.id}: ${a.name} (for example: ${a.keywords.join(', ')})`).join('\n');
+    const areas = taxonomy.areas.map((a) => `- ${a.id}: ${a.name}. ${a.description}`).join('\n');
     const user = [
       `<policy_areas>\n${areas}\n</policy_areas>`,
       renderSummaries('cluster_summaries', members, this.maxMembers),

@@ -1,60 +1,37 @@
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import { parse as parseYaml } from 'yaml';
-import { ClioError } from '../errors.ts';
+import { areasByShare } from '../classify/member-share.ts';
+import { OfflinePolicyClassifier } from '../classify/offline-classifier.ts';
+import type { PolicyTaxonomy } from '../classify/taxonomy.ts';
 
-export interface PolicyArea {
-  id: string;
-  name: string;
-  keywords: string[];
-}
+// The taxonomy lives in src/classify; re-exported here for the catalog's existing callers.
+export { checkPolicies, DEFAULT_POLICIES_FILE, loadPolicies, PolicyTaxonomyError, type PolicyArea, type PolicyTaxonomy } from '../classify/taxonomy.ts';
 
-export interface PolicyTaxonomy {
-  /** Share of a cluster's summaries that must mention an area's keyword for the cluster to get the area. */
+/** What the matcher needs of a taxonomy: ids and terms (`keywords` is read as lexicon, for older hand-written taxonomies). */
+export interface MatcherTaxonomy {
   min_share: number;
-  areas: PolicyArea[];
+  areas: ReadonlyArray<{ id: string; name?: string; lexicon?: string[]; keywords?: string[]; weak?: string[]; context?: string[]; exclude?: string[] }>;
 }
 
-export const DEFAULT_POLICIES_FILE = new URL('../../alerts/policies.yaml', import.meta.url).pathname;
-
-const validate = new Ajv({ strict: false }).compile<PolicyTaxonomy>({
-  type: 'object',
-  required: ['min_share', 'areas'],
-  properties: {
-    min_share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-    areas: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'name', 'keywords'],
-        properties: { id: { type: 'string', pattern: '^[a-z0-9-]+$' }, name: { type: 'string' }, keywords: { type: 'array', minItems: 1, items: { type: 'string', minLength: 2 } } },
-      },
-    },
-  },
-});
-
-export function loadPolicies(path = DEFAULT_POLICIES_FILE): PolicyTaxonomy {
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ClioError('policies_invalid', `cannot read policy taxonomy ${path}: ${(cause as Error).message.split('\n')[0]}`);
-  }
-  if (!validate(parsed)) {
-    const e = validate.errors![0]!;
-    throw new ClioError('policies_invalid', `policy taxonomy ${path}: ${e.instancePath || '/'} ${e.message}`);
-  }
-  return parsed;
-}
-
-/** Keyword rules compiled once: whole words or phrases, case-insensitive. */
-export function compilePolicyMatcher(taxonomy: PolicyTaxonomy): (texts: readonly string[]) => string[] {
-  const rules = taxonomy.areas.map((area) => ({
-    id: area.id,
-    pattern: new RegExp(`\\b(?:${area.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`, 'i'),
-  }));
-  return (texts) => {
-    if (texts.length === 0) return [];
-    return rules.filter((r) => texts.filter((t) => r.pattern.test(t)).length / texts.length >= taxonomy.min_share).map((r) => r.id);
+/**
+ * A group's areas from its members' texts by the lexicon alone (no embeddings): each text is
+ * classified, and an area is kept when at least min_share of the texts carry it. For callers that
+ * only have summaries, such as emerging clusters; with embeddings, prefer classifying each member
+ * with the OfflinePolicyClassifier and `areasByShare` (src/classify/member-share.ts).
+ */
+export function compilePolicyMatcher(taxonomy: MatcherTaxonomy): (texts: readonly string[]) => string[] {
+  const full: PolicyTaxonomy = {
+    min_share: taxonomy.min_share,
+    benign_examples: [],
+    areas: taxonomy.areas.map((a) => ({
+      id: a.id,
+      name: a.name ?? a.id,
+      description: '',
+      lexicon: a.lexicon ?? a.keywords ?? [],
+      weak: a.weak,
+      exclude: a.exclude,
+      context: a.context,
+      examples: [],
+    })),
   };
+  const classifier = OfflinePolicyClassifier.lexiconOnly(full);
+  return (texts) => areasByShare(texts.map((t) => classifier.lexiconAreas(t)), taxonomy.min_share);
 }

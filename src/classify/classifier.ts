@@ -14,6 +14,10 @@ export interface PolicySignal {
 export interface ClassifierInput {
   text: string;
   vector: readonly number[];
+  /** Areas from the facet extractor (Claude's structured classification): used instead of the offline guess. */
+  facetAreas?: readonly string[];
+  /** The facets' concerning score (1–5), blended into the concern when the facets came from Claude. */
+  facetConcerning?: number;
 }
 
 /** The classification seam: one signal per input, in order. */

@@ -8,11 +8,19 @@ import type { FacetExtractor, Facets } from './facets.ts';
 import { ConcurrencyLimiter } from './limiter.ts';
 import { FacetMetrics, type FacetOutcome } from './metrics.ts';
 import { parseFacetReply } from './parse-reply.ts';
-import { FACET_SYSTEM_PROMPT, FACET_TOOL, FACET_TOOL_NAME, renderConversation } from './prompt.ts';
+import { facetSystemPrompt, facetTool, FACET_TOOL_NAME, renderConversation, type FacetPolicyArea } from './prompt.ts';
 import { retryDelay } from './retry.ts';
 import { estimateCost, HourlySpend, tokenUsage } from './usage.ts';
 
 export { DEFAULT_FACET_MODEL, DEFAULT_FACET_PRICES, type ClaudeExtractorOptions } from './claude-options.ts';
+
+export interface ClaudeFacetOptions extends ClaudeExtractorOptions {
+  /**
+   * The policy taxonomy's areas: when given, Claude also classifies each request into them
+   * (Facets.policyAreas, ids restricted to these), and the policy classifier uses that instead of its offline guess.
+   */
+  policyAreas?: readonly FacetPolicyArea[];
+}
 
 /**
  * Facets from Claude, one Messages call per conversation, with Clio's prompt (cached), forced
@@ -30,9 +38,16 @@ export class ClaudeFacetExtractor implements FacetExtractor {
   private readonly limiter: ConcurrencyLimiter;
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
+  private readonly system: string;
+  private readonly tool: ReturnType<typeof facetTool>;
+  private readonly areaIds: ReadonlySet<string> | null;
 
-  constructor(options: ClaudeExtractorOptions) {
+  constructor(options: ClaudeFacetOptions) {
     this.options = compileClaudeOptions(options);
+    // Fixed per instance, so the cached prompt prefix stays the same from call to call.
+    this.system = facetSystemPrompt(options.policyAreas);
+    this.tool = facetTool(options.policyAreas);
+    this.areaIds = options.policyAreas?.length ? new Set(options.policyAreas.map((a) => a.id)) : null;
     const o = this.options;
     this.client = new Anthropic({
       apiKey: o.apiKey,
@@ -110,7 +125,7 @@ export class ClaudeFacetExtractor implements FacetExtractor {
       this.syncBreakerGauge();
       this.account(reply.usage);
       try {
-        const facets = parseFacetReply(reply);
+        const facets = this.withKnownAreas(parseFacetReply(reply));
         this.metrics.requests.inc({ outcome: 'ok' });
         return facets;
       } catch (error) {
@@ -127,11 +142,18 @@ export class ClaudeFacetExtractor implements FacetExtractor {
       model: this.options.model,
       max_tokens: this.options.maxTokens,
       // The fixed prefix (tools, then system) is cached: every call after the first reads it.
-      system: [{ type: 'text', text: FACET_SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
-      tools: [structuredClone(FACET_TOOL) as unknown as Anthropic.Tool],
+      system: [{ type: 'text', text: this.system, cache_control: { type: 'ephemeral' } }],
+      tools: [structuredClone(this.tool) as unknown as Anthropic.Tool],
       tool_choice: { type: 'tool', name: FACET_TOOL_NAME },
       messages: [{ role: 'user', content: renderConversation(conversation, this.options.renderLimits) }],
     };
+  }
+
+  /** Areas only when a taxonomy was offered and Claude answered them, and only its ids (else the offline guess stands). */
+  private withKnownAreas(facets: Facets): Facets {
+    const { policyAreas, ...rest } = facets;
+    if (!this.areaIds || !policyAreas) return rest;
+    return { ...rest, policyAreas: policyAreas.filter((id) => this.areaIds!.has(id)) };
   }
 
   private account(usage: Parameters<typeof tokenUsage>[0]): void {

@@ -16,6 +16,8 @@ export interface Facets {
   concerning: 1 | 2 | 3 | 4 | 5;
   /** Computer-use tool calls summarised as actions (e.g. "click", "type", "screenshot"). */
   actions: string[];
+  /** Policy area ids of the taxonomy (alerts/policies.yaml) when Claude classified the request; absent offline. */
+  policyAreas?: string[];
   /** True when produced by the fallback (local extractor) because Claude was unavailable. */
   degraded: boolean;
 }

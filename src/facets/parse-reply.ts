@@ -9,6 +9,7 @@ interface FacetToolInput {
   language: string;
   concerning: 1 | 2 | 3 | 4 | 5;
   actions: string[];
+  policy_areas?: string[];
 }
 
 const ajv = new Ajv({ allErrors: false, strict: true });
@@ -40,6 +41,7 @@ export function parseFacetReply(reply: FacetReply): Facets {
     language: input.language,
     concerning: input.concerning,
     actions: input.actions.map((a) => a.trim()).filter((a) => a.length > 0),
+    ...(input.policy_areas ? { policyAreas: [...new Set(input.policy_areas)].sort() } : {}),
     degraded: false,
   };
 }

@@ -40,36 +40,79 @@ Examples of request facets:
 - "${REQUEST_PREFIX} fill in an online form to book a restaurant table, using the computer to navigate the site."
 - "${REQUEST_PREFIX} draft a polite email asking a landlord to repair a broken heater."`;
 
-/** JSON Schema of the tool's input: the shape the reply is validated against. */
-export const FACET_INPUT_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['request', 'task', 'language', 'concerning', 'actions'],
-  properties: {
-    request: {
-      type: 'string',
-      minLength: REQUEST_PREFIX.length + 2,
-      maxLength: 600,
-      description: `At most two sentences, in English, starting with "${REQUEST_PREFIX}".`,
-    },
-    task: { type: 'string', minLength: 1, maxLength: 120, description: 'The task in three to six words.' },
-    language: { type: 'string', pattern: '^([a-z]{2}|und)$', description: 'ISO 639-1 code, or "und".' },
-    concerning: { type: 'integer', minimum: 1, maximum: 5, description: 'Safety concern, 1 (benign) to 5 (extremely concerning).' },
-    actions: {
-      type: 'array',
-      maxItems: 50,
-      items: { type: 'string', minLength: 1, maxLength: 60 },
-      description: 'Tool calls summarised as short actions, in order of first use.',
-    },
+const FACET_PROPERTIES = {
+  request: {
+    type: 'string',
+    minLength: REQUEST_PREFIX.length + 2,
+    maxLength: 600,
+    description: `At most two sentences, in English, starting with "${REQUEST_PREFIX}".`,
+  },
+  task: { type: 'string', minLength: 1, maxLength: 120, description: 'The task in three to six words.' },
+  language: { type: 'string', pattern: '^([a-z]{2}|und)$', description: 'ISO 639-1 code, or "und".' },
+  concerning: { type: 'integer', minimum: 1, maximum: 5, description: 'Safety concern, 1 (benign) to 5 (extremely concerning).' },
+  actions: {
+    type: 'array',
+    maxItems: 50,
+    items: { type: 'string', minLength: 1, maxLength: 60 },
+    description: 'Tool calls summarised as short actions, in order of first use.',
   },
 } as const;
 
-/** The tool Claude is forced to call (tool_choice) so the reply is structured. */
+const FACET_REQUIRED = ['request', 'task', 'language', 'concerning', 'actions'] as const;
+
+/**
+ * JSON Schema the reply is validated against. policy_areas is optional here: it is asked for only
+ * when a taxonomy is configured (facetTool), and ids outside the taxonomy are dropped after parsing.
+ */
+export const FACET_INPUT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: FACET_REQUIRED,
+  properties: {
+    ...FACET_PROPERTIES,
+    policy_areas: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' } },
+  },
+} as const;
+
+/** The tool Claude is forced to call (tool_choice) so the reply is structured; without policy areas. */
 export const FACET_TOOL = {
   name: FACET_TOOL_NAME,
   description: 'Record the privacy-preserving facets of the conversation.',
-  input_schema: FACET_INPUT_SCHEMA,
+  input_schema: { type: 'object', additionalProperties: false, required: FACET_REQUIRED, properties: FACET_PROPERTIES },
 } as const;
+
+/** A policy area as Claude is shown it (alerts/policies.yaml). */
+export interface FacetPolicyArea {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** The facet tool; with policy areas, it also requires `policy_areas`, restricted to their ids. */
+export function facetTool(areas?: readonly FacetPolicyArea[]) {
+  if (!areas || areas.length === 0) return FACET_TOOL;
+  const policyAreas = {
+    type: 'array',
+    uniqueItems: true,
+    items: { type: 'string', enum: areas.map((a) => a.id) },
+    description: 'Ids of the policy areas the request falls under; empty for ordinary requests.',
+  };
+  return {
+    ...FACET_TOOL,
+    input_schema: { ...FACET_TOOL.input_schema, required: [...FACET_REQUIRED, 'policy_areas'], properties: { ...FACET_PROPERTIES, policy_areas: policyAreas } },
+  };
+}
+
+/** The system prompt; with policy areas, it also asks for the request's classification into them. */
+export function facetSystemPrompt(areas?: readonly FacetPolicyArea[]): string {
+  if (!areas || areas.length === 0) return FACET_SYSTEM_PROMPT;
+  const list = areas.map((a) => `  - ${a.id}: ${a.name}. ${a.description}`).join('\n');
+  return `${FACET_SYSTEM_PROMPT}
+
+Policy areas:
+- policy_areas: the ids of the policy areas below that the user's request falls under, judged by what is asked for, not by the words used (stopping a computer process is not violence, learning to spot a scam is not fraud, a photo shoot is not a weapon); an empty list for an ordinary request. A request can fall under several areas.
+${list}`;
+}
 
 export interface RenderLimits {
   /** Characters kept of one text block. */

@@ -9,7 +9,8 @@ import { near, randomUnit } from '../helpers/vectors.ts';
 
 const policies: PolicyTaxonomy = {
   min_share: 0.5,
-  areas: [{ id: 'platform-manipulation', name: 'Platform manipulation', keywords: ['fake accounts'] }],
+  areas: [{ id: 'platform-manipulation', name: 'Platform manipulation', description: 'Fake accounts.', lexicon: ['fake accounts'], examples: ['Create fake accounts.'] }],
+  benign_examples: ['Plan a trip.'],
 };
 
 /** Six topics with distinct wording; topic 5 comes from only 2 accounts, and one account writes a unique word. */
