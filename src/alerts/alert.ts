@@ -5,14 +5,18 @@ import { ClioError } from '../errors.ts';
 
 export type AlertKind = 'spike' | 'emerging' | 'resolved';
 export type Severity = 'info' | 'warning' | 'critical';
+/** What an alert is about: a catalog cluster, or a policy area across clusters. */
+export type AlertSubject = 'cluster' | 'policy_area';
 
-/** One alert about a cluster (schemas/alert.schema.json): aggregates only, never text or ids of people. */
+/** One alert about a cluster or a policy area (schemas/alert.schema.json): aggregates only, never text or ids of people. */
 export interface Alert {
   /** Dedupe key: one per rule, cluster and episode. */
   alert_id: string;
   kind: AlertKind;
   rule: string;
   severity: Severity;
+  /** Absent (older alerts): cluster. For policy_area, `cluster` describes the area: id `area:<id>`, the taxonomy's name and description, policy_areas [id], parent null. */
+  subject?: AlertSubject;
   cluster: {
     id: string;
     name: string;
@@ -70,6 +74,11 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats.default(ajv, ['date-time']);
 const checkAlert = ajv.compile<Alert>(alertSchema); // also registers it for the notification's $ref
 const checkNotification = ajv.compile<Notification>(notificationSchema);
+
+/** What an alert is about; alerts from before the field existed are about a cluster. */
+export function subjectOf(alert: Pick<Alert, 'subject'>): AlertSubject {
+  return alert.subject ?? 'cluster';
+}
 
 /** The value as an Alert, or AlertInvalidError naming the first path that breaks the contract. */
 export function validateAlert(value: unknown): Alert {

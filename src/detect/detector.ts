@@ -1,20 +1,24 @@
-import type { Alert, Notification } from '../alerts/alert.ts';
+import type { Alert, AlertSubject, Notification } from '../alerts/alert.ts';
 import { passesPrivacyGate, type GateLimits } from '../alerts/privacy-gate.ts';
 import type { CatalogIndex } from '../assign/catalog-index.ts';
 import { policyAreasOf, type Catalog, type CatalogCluster } from '../catalog/catalog.ts';
+import { areaSeriesId } from '../classify/classifier.ts';
 import type { Logger } from '../log.ts';
 import { Router, type RouterState } from '../route/router.ts';
-import { ruleMatches, type Rule, type RuleSet } from '../rules/rules.ts';
+import { readPolicyAreas, type PolicyAreaRef } from '../rules/areas.ts';
+import { ruleAreas, ruleMatches, severityOf, type Rule, type RuleSet } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
 import { ALL_PRODUCTS } from '../store/ingest-store.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { EmergenceTracker } from './emergence.ts';
 import { floorTo, SeriesCache } from './series-cache.ts';
-import { detectSpikes, type ClusterSeries, type SpikeEvaluation, type SpikeParams } from './spike.ts';
+import { detectSpikes, type ClusterSeries, type SeriesKind, type SpikeEvaluation, type SpikeParams } from './spike.ts';
 import { closedThrough, isWindowEnd, newlyClosed, watermarkOf } from './windows.ts';
 import type { DetectionMetrics } from './metrics.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
+/** Windows before the guard band whose accounts per conversation give a window's expected accounts. */
+const ACCOUNT_BASELINE_WINDOWS = 3;
 const STATE_NAME = 'detector';
 
 /** Where one (rule, cluster) pair stands between windows. */
@@ -35,6 +39,29 @@ interface DetectorState {
   provisional?: Record<string, { sinceMs: number }>;
 }
 
+/** What one spike series is about: a catalog cluster, or a policy area across clusters. */
+interface Subject {
+  /** The series id in the store: a cluster id, or area:<id>. */
+  id: string;
+  subject: AlertSubject;
+  /** Only named subjects are ever alerted (an area is named by the taxonomy). */
+  named: boolean;
+  /** The policy areas the alert carries (its severity and its inhibition follow them). */
+  areas: string[];
+  ref: Alert['cluster'];
+}
+
+/** One rule's spike judgement at one window end: the segment, the span and its traffic. */
+interface SpikeContext {
+  rule: Rule;
+  endMs: number;
+  product: string;
+  fromMs: number;
+  stepMs: number;
+  params: SpikeParams;
+  traffic: number[];
+}
+
 export interface DetectorDeps {
   store: DetectionStore;
   /** The live catalog: provisional clusters are added to it as they are promoted. */
@@ -46,12 +73,19 @@ export interface DetectorDeps {
   emergence: EmergenceTracker;
   metrics: DetectionMetrics;
   logger: Logger;
+  /**
+   * The policy areas (id, name, description) area-level rules judge, when the rules directory has
+   * no taxonomy of its own (RuleSet.areas wins); default: the shipped alerts/policies.yaml.
+   */
+  policyAreas?: readonly PolicyAreaRef[];
 }
 
 /**
  * Detection on bucket close. Each time the event clock moves, every newly closed bucket is judged
- * in order: spike rules at the end of each of their windows (leaf and parent clusters, each level
- * corrected for multiple testing on its own), emerging clusters at every close. Firing and
+ * in order: spike rules at the end of each of their windows — policy areas first, then leaf and
+ * parent clusters, each level corrected for multiple testing on its own — and emerging clusters at
+ * every close. While an area's alert fires, the router holds back alerts about clusters carrying
+ * that area (route/inhibit.ts): one diffuse incident, one notification. Firing and
  * resolution go through the privacy gate and the router; the notifications it releases are written
  * to the outbox in the same transaction as the detector's state, so a crash repeats nothing and
  * loses nothing.
@@ -59,6 +93,7 @@ export interface DetectorDeps {
 export class Detector {
   private readonly cache: SeriesCache;
   private readonly router: Router;
+  private defaultAreas: readonly PolicyAreaRef[] | null = null;
 
   private constructor(private readonly deps: DetectorDeps, private state: DetectorState) {
     this.cache = new SeriesCache(deps.store, deps.bucketMs);
@@ -87,7 +122,7 @@ export class Detector {
     }
     if (options.final && this.router.activeAlerts > 0) {
       // Nothing more will arrive: let the groups still waiting out group_wait go.
-      released.push(...(await this.commit(through, this.router.flush(through + 10 * bucketMs, this.deps.rules().silences), null)));
+      released.push(...(await this.commit(through, this.flush(through + 10 * bucketMs, this.deps.rules().silences), null)));
     }
     return released;
   }
@@ -95,8 +130,16 @@ export class Detector {
   private async judge(endMs: number): Promise<Notification[]> {
     const rules = this.deps.rules();
     this.deps.metrics.bucketsClosed.inc();
+    const due: SpikeContext[] = [];
     for (const rule of rules.rules) {
-      if (rule.kind === 'spike' && isWindowEnd(endMs, rule.windowSeconds * 1000)) await this.judgeSpikes(rule, endMs);
+      if (rule.kind !== 'spike' || !isWindowEnd(endMs, rule.windowSeconds * 1000)) continue;
+      const context = await this.spikeContext(rule, endMs);
+      if (context) due.push(context);
+    }
+    // Areas first, so that an area's alert is with the router when its clusters' alerts arrive.
+    for (const context of due) if (context.rule.match.levels.includes('area')) await this.judgeAreas(context, rules);
+    for (const context of due) {
+      for (const level of ['leaf', 'parent'] as const) if (context.rule.match.levels.includes(level)) await this.judgeClusters(context, level);
     }
     const promoted: CatalogCluster[] = [];
     for (const rule of rules.rules.filter((r) => r.kind === 'emerging')) {
@@ -108,8 +151,15 @@ export class Detector {
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
       }
     }
-    const notifications = this.router.flush(endMs, rules.silences);
+    const notifications = this.flush(endMs, rules.silences);
     return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
+  }
+
+  private flush(nowMs: number, silences: RuleSet['silences']): Notification[] {
+    const notifications = this.router.flush(nowMs, silences);
+    const inhibited = this.router.drainInhibited();
+    if (inhibited > 0) this.deps.metrics.inhibited.inc({ kind: 'spike' }, inhibited);
+    return notifications;
   }
 
   /** Writes what the router released, the detector's state and any new catalog version in one transaction. */
@@ -127,17 +177,17 @@ export class Detector {
     return all;
   }
 
-  private async judgeSpikes(rule: Rule, endMs: number): Promise<void> {
+  /** The segment and span a rule's windows are judged over, its counts loaded; null before enough traffic. */
+  private async spikeContext(rule: Rule, endMs: number): Promise<SpikeContext | null> {
     const product = rule.match.product ?? ALL_PRODUCTS;
     const first = await this.deps.store.firstBucket(product);
-    if (first === null) return;
+    if (first === null) return null;
     const stepMs = rule.bucketSeconds * 1000;
     const windowMs = rule.windowSeconds * 1000;
     const historyMs = Math.max(rule.baselineSeconds * 1000, rule.seasonality ? 2 * WEEK_MS : 0) + rule.guardSeconds * 1000;
     const fromMs = Math.max(endMs - historyMs - windowMs, floorTo(first, stepMs));
-    if (endMs - fromMs < windowMs) return;
+    if (endMs - fromMs < windowMs) return null;
     await this.cache.refresh(product, fromMs, endMs, windowMs + this.deps.allowedLatenessMs + this.deps.bucketMs);
-
     const params: SpikeParams = {
       windowBuckets: windowMs / stepMs,
       baselineBuckets: (rule.baselineSeconds * 1000) / stepMs,
@@ -148,53 +198,141 @@ export class Detector {
       correction: rule.correction,
       minConversations: rule.minConversations,
     };
-    const traffic = this.cache.series(product, '', fromMs, endMs, stepMs);
+    return { rule, endMs, product, fromMs, stepMs, params, traffic: this.cache.series(product, '', fromMs, endMs, stepMs) };
+  }
+
+  /** The series of one store id over [from, end) beside its segment's traffic. */
+  private seriesOf(ctx: SpikeContext, seriesId: string, from: number): ClusterSeries['series'] {
+    const counts = this.cache.series(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
+    const offset = (from - ctx.fromMs) / ctx.stepMs;
+    return counts.map((conversations, i) => ({ conversations, traffic: ctx.traffic[offset + i]! }));
+  }
+
+  /**
+   * Every policy area the rule watches, as one series each (all traffic, or the rule's product),
+   * corrected for multiple testing together. Before enough history, an area's expectation is its
+   * share of the catalog's baseline traffic — for all traffic only: the catalog does not know an
+   * area's share within one product, which can be far from its overall share.
+   */
+  private async judgeAreas(ctx: SpikeContext, rules: RuleSet): Promise<void> {
+    const taxonomy = this.taxonomy(rules);
+    const byId = new Map(taxonomy.map((area) => [area.id, area]));
+    const shares = ctx.product === ALL_PRODUCTS ? areaSharesOf(this.deps.index.catalog) : {};
+    const group = ruleAreas(ctx.rule, taxonomy.map((area) => area.id)).map((id) => {
+      const subject = areaSubject(byId.get(id)!);
+      const share = shares[id];
+      return { subject, input: { id: subject.id, series: this.seriesOf(ctx, subject.id, ctx.fromMs), prior: share !== undefined && share > 0 ? { share } : undefined } };
+    });
+    await this.judgeGroup(ctx, group, 'overlapping');
+  }
+
+  /**
+   * Every named leaf (or parent) the rule matches — all of them unless it names policy areas or
+   * clusters. Before enough history, a cluster's expectation is its share of the catalog's baseline
+   * traffic (its size over all leaves'), for all traffic only, as for areas.
+   */
+  private async judgeClusters(ctx: SpikeContext, level: 'leaf' | 'parent'): Promise<void> {
+    const { rule, endMs, product } = ctx;
+    const windowMs = rule.windowSeconds * 1000;
     const provisional = this.state.provisional ?? {};
-    for (const level of ['leaf', 'parent'] as const) {
-      const clusters = this.deps.index.catalog.clusters.filter(
-        (c) => (c.level === 0) === (level === 'leaf') && c.named && ruleMatches(rule, { id: c.id, level, policyAreas: policyAreasOf(c) }, rule.match.product),
-      );
-      const established = clusters.filter((c) => !provisional[c.id]);
-      const totalSize = established.reduce((s, c) => s + c.size, 0);
-      const seriesOf = (c: CatalogCluster, from: number) => {
-        const counts = this.cache.series(product, c.id, from, endMs, stepMs);
-        const offset = (from - fromMs) / stepMs;
-        return counts.map((conversations, i) => ({ conversations, traffic: traffic[offset + i]! }));
-      };
-      await this.judgeGroup(rule, params, endMs, product, established.map((c) => ({ cluster: c, input: { id: c.id, series: seriesOf(c, fromMs), prior: totalSize > 0 ? { share: c.size / totalSize } : undefined } })));
-      // A provisional cluster has no history before it was found, and its emerging alert already
-      // told the team about it: its series starts when it was found, and it is judged for spikes
-      // once it has a baseline of its own (without a prior, a short history is not judged).
-      for (const c of clusters.filter((c) => provisional[c.id])) {
-        const since = Math.max(fromMs, floorTo(provisional[c.id]!.sinceMs, stepMs) + stepMs);
-        if (endMs - since < windowMs) continue;
-        await this.judgeGroup(rule, params, endMs, product, [{ cluster: c, input: { id: c.id, series: seriesOf(c, since) } }]);
+    const catalog = this.deps.index.catalog;
+    const clusters = catalog.clusters.filter(
+      (c) => (c.level === 0) === (level === 'leaf') && c.named && ruleMatches(rule, { id: c.id, level, policyAreas: policyAreasOf(c) }, rule.match.product),
+    );
+    // Every baseline conversation is in exactly one leaf: their sizes add up to the baseline.
+    const baseline = product === ALL_PRODUCTS ? catalog.clusters.reduce((s, c) => s + (c.level === 0 && !c.provisional && !provisional[c.id] ? c.size : 0), 0) : 0;
+    const established = clusters.filter((c) => !provisional[c.id]);
+    await this.judgeGroup(ctx, established.map((c) => ({
+      subject: this.clusterSubject(c),
+      input: { id: c.id, series: this.seriesOf(ctx, c.id, ctx.fromMs), prior: baseline > 0 && c.size > 0 ? { share: c.size / baseline } : undefined },
+    })));
+    // A provisional cluster has no history before it was found, and its emerging alert already
+    // told the team about it: its series starts when it was found, and it is judged for spikes
+    // once it has a baseline of its own (without a prior, a short history is not judged).
+    for (const c of clusters.filter((c) => provisional[c.id])) {
+      const since = Math.max(ctx.fromMs, floorTo(provisional[c.id]!.sinceMs, ctx.stepMs) + ctx.stepMs);
+      if (endMs - since < windowMs) continue;
+      await this.judgeGroup(ctx, [{ subject: this.clusterSubject(c), input: { id: c.id, series: this.seriesOf(ctx, c.id, since) } }]);
+    }
+  }
+
+  private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; input: ClusterSeries }>, kind: SeriesKind = 'disjoint'): Promise<void> {
+    if (group.length === 0) return;
+    const verdicts = detectSpikes(group.map((g) => g.input), ctx.params, kind);
+    for (const [i, verdict] of verdicts.entries()) {
+      const { subject, input } = group[i]!;
+      const accountsExpected = verdict.fire && verdict.evaluation.enoughHistory ? () => this.expectedAccounts(ctx, subject.id, verdict.evaluation.baseline.conversations) : null;
+      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, input.series.slice(-ctx.params.windowBuckets).map((b) => b.conversations), ctx.endMs, ctx.product, accountsExpected);
+    }
+  }
+
+  /**
+   * Distinct accounts the window would hold without a spike: accounts per conversation in the
+   * windows just before the guard band, times the conversations expected. Null without history.
+   */
+  private async expectedAccounts(ctx: SpikeContext, seriesId: string, expectedConversations: number): Promise<number | null> {
+    const windowMs = ctx.rule.windowSeconds * 1000;
+    const end = ctx.endMs - windowMs - ctx.rule.guardSeconds * 1000;
+    let accounts = 0;
+    let conversations = 0;
+    for (let j = 0; j < ACCOUNT_BASELINE_WINDOWS; j++) {
+      const e = end - j * windowMs;
+      const s = e - windowMs;
+      if (s < ctx.fromMs) break;
+      const c = this.cache.series(ctx.product, seriesId, s, e, windowMs)[0] ?? 0;
+      if (c === 0) continue;
+      accounts += await this.deps.store.distinctAccounts(seriesId, ctx.product, s, e);
+      conversations += c;
+    }
+    return conversations > 0 ? (accounts / conversations) * expectedConversations : null;
+  }
+
+  /** The taxonomy next to the rules, else the one given, else the shipped one (read once). */
+  private taxonomy(rules: RuleSet): readonly PolicyAreaRef[] {
+    if (rules.areas) return rules.areas;
+    if (this.deps.policyAreas) return this.deps.policyAreas;
+    if (this.defaultAreas === null) {
+      try {
+        this.defaultAreas = readPolicyAreas();
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'policy taxonomy unreadable: no policy area is judged');
+        this.defaultAreas = [];
       }
     }
+    return this.defaultAreas;
   }
 
-  private async judgeGroup(rule: Rule, params: SpikeParams, endMs: number, product: string, group: Array<{ cluster: CatalogCluster; input: ClusterSeries }>): Promise<void> {
-    if (group.length === 0) return;
-    const verdicts = detectSpikes(group.map((g) => g.input), params);
-    for (const [i, verdict] of verdicts.entries()) {
-      const { cluster, input } = group[i]!;
-      await this.step(rule, cluster, verdict.fire, verdict.evaluation, input.series.slice(-params.windowBuckets).map((b) => b.conversations), endMs, product);
-    }
-  }
-
-  /** Moves one (rule, cluster) episode on by one window. */
-  private async step(rule: Rule, cluster: CatalogCluster, passed: boolean, evaluation: SpikeEvaluation, series: number[], endMs: number, product: string): Promise<void> {
-    this.deps.logger.trace({ rule: rule.name, cluster: cluster.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
-    const key = `${rule.name}/${cluster.id}`; // jsonb keys cannot hold NUL; neither name contains a slash
+  /** Moves one (rule, series) episode on by one window. */
+  private async step(
+    rule: Rule,
+    subject: Subject,
+    passed: boolean,
+    evaluation: SpikeEvaluation,
+    series: number[],
+    endMs: number,
+    product: string,
+    accountsExpected: (() => Promise<number | null>) | null = null,
+  ): Promise<void> {
+    this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
+    const key = `${rule.name}/${subject.id}`; // jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>)
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: 0 }; // 0, not -Infinity: the state is JSON
     const windowStart = endMs - rule.windowSeconds * 1000;
     let alert: Alert | null = null;
     if (passed) {
-      const accounts = await this.deps.store.distinctAccounts(cluster.id, product, windowStart, endMs);
-      alert = this.spikeAlert(rule, cluster, evaluation, accounts, windowStart, endMs, episode.firing?.alertId);
-      if (!passesPrivacyGate(alert, cluster, this.gateFor(rule))) {
+      const accounts = await this.deps.store.distinctAccounts(subject.id, product, windowStart, endMs);
+      alert = this.spikeAlert(rule, subject, evaluation, accounts, windowStart, endMs, episode.firing?.alertId);
+      const gate = this.gateFor(rule);
+      if (!passesPrivacyGate(alert, subject, gate)) {
         this.deps.metrics.gated.inc({ kind: 'spike' });
         alert = null;
+      } else if (accountsExpected) {
+        // A rise that is not carried by more accounts than usual is a few people repeating
+        // themselves (DESIGN.md: distinct accounts carry the signal), not a trend to alert on.
+        const expected = await accountsExpected();
+        if (expected !== null && accounts - expected < gate.minAccounts) {
+          this.deps.metrics.narrow.inc({ kind: 'spike' });
+          alert = null;
+        }
       }
     }
     if (alert) {
@@ -205,7 +343,7 @@ export class Detector {
       } else if (episode.passing >= rule.forWindows && endMs >= episode.cooldownUntilMs) {
         episode.firing = { alertId: alert.alert_id, startMs: windowStart, quiet: 0, last: alert };
         this.fire(rule, alert, series);
-        this.deps.logger.info({ rule: rule.name, cluster: cluster.id, ratio: alert.ratio }, 'alert firing');
+        this.deps.logger.info({ rule: rule.name, series: subject.id, ratio: alert.ratio }, 'alert firing');
       }
     } else {
       episode.passing = 0;
@@ -237,6 +375,10 @@ export class Detector {
     };
   }
 
+  private clusterSubject(cluster: CatalogCluster): Subject {
+    return { id: cluster.id, subject: 'cluster', named: cluster.named, areas: policyAreasOf(cluster), ref: this.clusterRef(cluster) };
+  }
+
   private clusterRef(cluster: CatalogCluster): Alert['cluster'] {
     const parent = cluster.parent ? this.deps.index.cluster(cluster.parent) : undefined;
     return {
@@ -248,13 +390,14 @@ export class Detector {
     };
   }
 
-  private spikeAlert(rule: Rule, cluster: CatalogCluster, e: SpikeEvaluation, accounts: number, startMs: number, endMs: number, alertId?: string): Alert {
+  private spikeAlert(rule: Rule, subject: Subject, e: SpikeEvaluation, accounts: number, startMs: number, endMs: number, alertId?: string): Alert {
     return {
-      alert_id: alertId ?? alertIdOf(rule.name, cluster.id, startMs),
+      alert_id: alertId ?? alertIdOf(rule.name, subject.id, startMs),
       kind: 'spike',
       rule: rule.name,
-      severity: rule.severity,
-      cluster: this.clusterRef(cluster),
+      severity: severityOf(rule, subject.areas),
+      subject: subject.subject,
+      cluster: subject.ref,
       window: { start: iso(startMs), end: iso(endMs) },
       observed: { conversations: e.observed.conversations, unique_accounts: accounts, share: clamp01(e.observed.share) },
       baseline: { conversations: round(e.baseline.conversations), share: clamp01(e.baseline.share) },
@@ -269,7 +412,8 @@ export class Detector {
       alert_id: alertIdOf(rule.name, cluster.id, f.startMs),
       kind: 'emerging',
       rule: rule.name,
-      severity: rule.severity,
+      severity: severityOf(rule, policyAreasOf(cluster)),
+      subject: 'cluster',
       cluster: this.clusterRef(cluster),
       window: { start: iso(f.startMs), end: iso(endMs) },
       observed: { conversations: f.conversations, unique_accounts: f.accounts, share: clamp01(f.share) },
@@ -280,6 +424,23 @@ export class Detector {
       fired_at: iso(endMs),
     };
   }
+}
+
+/** A policy area as the subject of a spike series: named by the taxonomy, never by conversations. */
+function areaSubject(area: PolicyAreaRef): Subject {
+  const id = areaSeriesId(area.id);
+  return {
+    id,
+    subject: 'policy_area',
+    named: true,
+    areas: [area.id],
+    ref: { id, name: area.name.slice(0, 120), description: area.description.slice(0, 600), policy_areas: [area.id], parent: null },
+  };
+}
+
+/** The catalog's share of baseline traffic per policy area (optional: catalogs built before it have none). */
+function areaSharesOf(catalog: Catalog): Readonly<Record<string, number>> {
+  return catalog.policy_area_shares ?? {};
 }
 
 /** The dedupe key of an episode: rule, cluster and the start of its first window. */

@@ -5,6 +5,8 @@ export class DetectionMetrics {
   readonly bucketsClosed: Counter;
   readonly firing: Counter<'kind' | 'rule'>;
   readonly gated: Counter<'kind'>;
+  readonly inhibited: Counter<'kind'>;
+  readonly narrow: Counter<'kind'>;
   readonly notifications: Counter<'kind'>;
   readonly emerging: Counter<'outcome'>;
 
@@ -13,6 +15,8 @@ export class DetectionMetrics {
     this.bucketsClosed = new Counter({ name: 'clio_buckets_closed_total', help: 'Event-time buckets closed by the watermark and judged.', registers });
     this.firing = new Counter({ name: 'clio_alerts_firing_total', help: 'Alert reports handed to the router, per window while firing.', labelNames: ['kind', 'rule'], registers });
     this.gated = new Counter({ name: 'clio_alerts_gated_total', help: 'Alerts withheld by the privacy gate (too few accounts or conversations, or an unaudited name).', labelNames: ['kind'], registers });
+    this.inhibited = new Counter({ name: 'clio_alerts_inhibited_total', help: 'Cluster alerts held back because an alert about one of their policy areas was firing (each alert counted once).', labelNames: ['kind'], registers });
+    this.narrow = new Counter({ name: 'clio_spikes_narrow_total', help: 'Spike windows that passed the test but whose rise came from fewer new distinct accounts than the minimum (a few accounts repeating).', labelNames: ['kind'], registers });
     this.notifications = new Counter({ name: 'clio_notifications_enqueued_total', help: 'Notifications written to the outbox.', labelNames: ['kind'], registers });
     this.emerging = new Counter({ name: 'clio_emerging_candidates_total', help: 'Emerging groups judged, by outcome.', labelNames: ['outcome'], registers });
   }

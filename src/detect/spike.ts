@@ -13,6 +13,8 @@
  *   burstiness as the baseline admits; a Poisson CUSUM over the guard band and window adds up a
  *   modest rise sustained for hours. Without enough history, the catalog share is the expectation.
  * - p-values are corrected across the clusters tested together, then the ratio and size gates apply.
+ * - Policy areas overlap and cover part of the traffic: they are tested together against the whole
+ *   traffic, untrimmed (SeriesKind 'overlapping').
  */
 import { ClioError } from '../errors.ts';
 import {
@@ -52,7 +54,11 @@ export interface ClusterSeries {
   id: string;
   /** Oldest → newest; the last windowBuckets are the current window. Start it when the cluster started to exist. */
   series: readonly BucketCounts[];
-  /** Share of traffic in the catalog: the expectation while the cluster has too little history. */
+  /**
+   * Share of *all* traffic in the catalog's baseline: the expectation while the series has too
+   * little history. detectSpikes turns it into the share expected of the reference it tests
+   * against (the trimmed reference leaves other series out, so the same series holds more of it).
+   */
   prior?: { share: number };
 }
 
@@ -78,6 +84,15 @@ export interface SpikeEvaluation {
   /** False while the cluster is judged against its prior share (or not at all). */
   enoughHistory: boolean;
 }
+
+/**
+ * What the series passed together are. `disjoint` (the default): one level of the hierarchy, each
+ * conversation in at most one of them, so the clusters that moved most can be trimmed out of the
+ * reference. `overlapping`: policy areas — a conversation can carry several and most carry none, so
+ * subtracting several of them from the traffic would count overlaps twice; their reference is the
+ * segment's whole traffic (a launch still scales both sides of the share).
+ */
+export type SeriesKind = 'disjoint' | 'overlapping';
 
 export interface SpikeVerdict {
   id: string;
@@ -458,11 +473,13 @@ function ownReference(series: readonly BucketCounts[], reference: readonly numbe
  * and at least minConversations in the window: significance alone would alert on tiny or
  * negligible rises in big clusters.
  */
-export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikeParams): SpikeVerdict[] {
+export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikeParams, kind: SeriesKind = 'disjoint'): SpikeVerdict[] {
   checkParams(params);
-  const trimmed = trimmedClusters(clusters, params);
+  const trimmed = kind === 'disjoint' ? trimmedClusters(clusters, params) : new Set<number>();
   const reference = referenceWithout(clusters, trimmed);
-  const evaluations = clusters.map((c, i) => evaluateSpike(c, ownReference(c.series, reference, trimmed.has(i)), params));
+  const evaluations = clusters.map((c, i) =>
+    evaluateSpike({ ...c, prior: priorInReference(clusters, trimmed, i) }, ownReference(c.series, reference, trimmed.has(i)), params),
+  );
   const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
   const significant = correct(evaluations.map((e) => e.pValue), params.alpha);
   return clusters.map((c, i) => {
@@ -470,6 +487,30 @@ export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikePa
     const fire = significant[i]! && evaluation.ratio >= params.minRatio && evaluation.observed.conversations >= params.minConversations;
     return { id: c.id, evaluation, fire };
   });
+}
+
+/**
+ * A prior is a share of all traffic; the test takes the share of the trimmed reference, which
+ * lacks the other trimmed clusters. At catalog shares, cluster i holds p_i / (1 − Σ p_j) of it (j
+ * the other trimmed clusters). Comparing p_i itself with that share made every untrimmed cluster
+ * look ×1/(1 − Σ p_j) too big — ×2 and more when a big parent was trimmed — and which clusters were
+ * trimmed changed with the noise of each window, so parents flapped until history took over.
+ * A trimmed cluster without a prior counts with its share of the traffic over its whole series.
+ */
+function priorInReference(clusters: readonly ClusterSeries[], trimmed: ReadonlySet<number>, i: number): ClusterSeries['prior'] {
+  const own = clusters[i]!.prior;
+  if (own === undefined) return undefined;
+  let elsewhere = 0;
+  for (const j of trimmed) {
+    if (j === i) continue;
+    const c = clusters[j]!;
+    if (c.prior !== undefined) elsewhere += c.prior.share;
+    else {
+      const [conversations, traffic] = sums(c.series, { start: 0, end: c.series.length });
+      elsewhere += traffic > 0 ? conversations / traffic : 0;
+    }
+  }
+  return elsewhere < 1 ? { share: own.share / (1 - elsewhere) } : own;
 }
 
 function checkParams(p: SpikeParams): void {

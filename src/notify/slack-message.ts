@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
-import type { Alert, Notification } from '../alerts/alert.ts';
+import { subjectOf, type Alert, type Notification } from '../alerts/alert.ts';
 
 /** A Slack message: Block Kit for people, `text` for notifications, screen readers and old clients. */
 export interface SlackMessage {
@@ -35,7 +35,10 @@ const HEADING: Record<Alert['kind'], string> = {
 export function slackMessage(n: Notification, dashboardUrl: string): SlackMessage {
   const a = n.alert;
   const heading = a.kind === 'resolved' ? HEADING.resolved : `${HEADING[a.kind]} · ${a.severity}`;
-  const name = escape(a.cluster.name);
+  // An area alert is about every conversation classified into the area, whichever cluster it fell in.
+  const area = subjectOf(a) === 'policy_area';
+  const title = area ? `Policy area: ${a.cluster.name}` : a.cluster.name;
+  const name = escape(title);
   const figures = [
     `*Conversations*\n${count(a.observed.conversations)} (baseline ${decimal(a.baseline.conversations)})`,
     `*Distinct accounts*\n${count(a.observed.unique_accounts)}`,
@@ -44,14 +47,18 @@ export function slackMessage(n: Notification, dashboardUrl: string): SlackMessag
     `*Score*\n${decimal(a.score.value, 2)} (${escape(a.score.method)})`,
     `*Window*\n${windowText(a.window.start, a.window.end)}`,
   ];
-  const context = [
-    `Rule *${escape(a.rule)}*`,
-    `Policy areas: ${a.cluster.policy_areas.length ? a.cluster.policy_areas.map(escape).join(', ') : 'none'}`,
-    `Parent: ${a.cluster.parent ? escape(a.cluster.parent.name) : 'none'}`,
-  ].join('  ·  ');
+  const context = (
+    area
+      ? [`Rule *${escape(a.rule)}*`, `Policy area: ${escape(a.cluster.name)} (${a.cluster.policy_areas.map(escape).join(', ')})`, 'Across all topic clusters']
+      : [
+          `Rule *${escape(a.rule)}*`,
+          `Policy areas: ${a.cluster.policy_areas.length ? a.cluster.policy_areas.map(escape).join(', ') : 'none'}`,
+          `Parent: ${a.cluster.parent ? escape(a.cluster.parent.name) : 'none'}`,
+        ]
+  ).join('  ·  ');
 
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${heading}: ${a.cluster.name}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${heading}: ${title}`, 150), emoji: true } },
   ];
   if (a.cluster.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escape(a.cluster.description), 3000) } });
   blocks.push({ type: 'section', fields: figures.map((text) => ({ type: 'mrkdwn', text })) });

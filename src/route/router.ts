@@ -1,4 +1,5 @@
 import { ClioError } from '../errors.ts';
+import { inhibitingAreas, isInhibited } from './inhibit.ts';
 import { isSilenced } from './silences.ts';
 import type { Alert, Notification } from '../alerts/alert.ts';
 import type { Routing, Silence } from '../rules/rules.ts';
@@ -28,6 +29,8 @@ export interface HeldAlert {
   sent: number;
   lastSentAtMs: number | null;
   lastReportedAtMs: number;
+  /** Held back at least once by a firing area alert (inhibit.ts); counted once. */
+  inhibited?: boolean;
 }
 
 /** Alerts that share a rule and the rule's group-by labels, notified together on one schedule. */
@@ -95,6 +98,8 @@ export class Router {
   private readonly groups = new Map<string, Group>();
   /** alert id → group key; derived from the groups, never persisted. */
   private readonly groupOf = new Map<string, string>();
+  /** Alerts newly inhibited since the last drainInhibited(), for a metric. */
+  private newlyInhibited = 0;
 
   constructor(state?: RouterState) {
     if (state === undefined) return;
@@ -172,13 +177,14 @@ export class Router {
   /** The notifications due at `nowMs`, ordered by group key then alert id; the state moves on as if they were sent. */
   flush(nowMs: number, silences: readonly Silence[]): Notification[] {
     const due: Notification[] = [];
+    const areas = inhibitingAreas(this.firingAlerts());
     for (const key of [...this.groups.keys()].sort(byCodeUnit)) {
       const group = this.groups.get(key)!;
       this.forgetFinishedEmerging(group, nowMs);
       if (nowMs >= groupDueAtMs(group)) {
         const before = due.length;
         for (const alertId of [...group.alerts.keys()].sort(byCodeUnit)) {
-          const notification = this.notify(group, group.alerts.get(alertId)!, nowMs, silences);
+          const notification = this.notify(group, group.alerts.get(alertId)!, nowMs, silences, areas);
           if (notification) due.push(notification);
         }
         if (due.length > before) group.lastNotifiedAtMs = nowMs;
@@ -186,6 +192,13 @@ export class Router {
       if (group.alerts.size === 0) this.groups.delete(key);
     }
     return due;
+  }
+
+  /** How many alerts were inhibited for the first time since the last call (each alert counts once). */
+  drainInhibited(): number {
+    const n = this.newlyInhibited;
+    this.newlyInhibited = 0;
+    return n;
   }
 
   /** A deep copy of the state, in a deterministic order. */
@@ -197,7 +210,7 @@ export class Router {
   }
 
   /** One held alert at a flush of its due group: its notification, if it needs one now. */
-  private notify(group: Group, held: HeldAlert, nowMs: number, silences: readonly Silence[]): Notification | null {
+  private notify(group: Group, held: HeldAlert, nowMs: number, silences: readonly Silence[], areas: ReadonlySet<string>): Notification | null {
     if (held.status === 'done') return null;
     if (held.status === 'resolved') {
       // Sent even under a silence: it edits a message already posted and pages no one, and it closes the episode.
@@ -209,6 +222,12 @@ export class Router {
     if (held.sent > 0 && !repeatDue) return null;
     // A silenced alert stays due, so it goes out at the first flush after the silence expires, if still firing.
     if (isSilenced(held.alert, silences, nowMs)) return null;
+    // The same incident is being notified under its policy area: stay due, as under a silence.
+    if (isInhibited(held.alert, areas)) {
+      if (!held.inhibited) this.newlyInhibited += 1;
+      held.inhibited = true;
+      return null;
+    }
     held.sent += 1;
     held.lastSentAtMs = nowMs;
     // An emerging group is news once; it never repeats.
@@ -225,6 +244,12 @@ export class Router {
       if (held.status === 'done' && nowMs >= held.lastReportedAtMs + ms(group.routing.repeatIntervalSeconds)) {
         this.forget(held.alertId);
       }
+    }
+  }
+
+  private *firingAlerts(): Generator<Alert> {
+    for (const group of this.groups.values()) {
+      for (const held of group.alerts.values()) if (held.status === 'firing') yield held.alert;
     }
   }
 

@@ -11,18 +11,24 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { LineCounter, parseDocument } from 'yaml';
 import { ClioError } from '../errors.ts';
-import { loadPolicies } from '../catalog/policies.ts';
+import { readPolicyAreas, type PolicyAreaRef } from './areas.ts';
 import type { Config } from '../config/schema.ts';
 import { PRIVACY_FLOOR } from '../config/schema.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
-/** Which clusters a rule watches; null means "any". */
+/** What a rule can watch: leaf clusters, parent clusters, or policy areas (each area one series). */
+export type Level = 'leaf' | 'parent' | 'area';
+
+/**
+ * Which series a rule watches; null means "any". For leaves and parents, `policyAreas` keeps the
+ * clusters tagged with one of them; for level area, it names the areas judged (null: every area).
+ */
 export interface RuleMatch {
   policyAreas: string[] | null;
   clusterIds: string[] | null;
-  levels: Array<'leaf' | 'parent'>;
+  levels: Level[];
   product: string | null;
 }
 
@@ -53,6 +59,8 @@ export interface Rule {
   keepFiringForWindows: number;
   cooldownSeconds: number;
   severity: Severity;
+  /** Severity per policy area, over `severity`: an area's alerts, and a cluster's by its gravest area. */
+  areaSeverity: Readonly<Record<string, Severity>>;
   /** null: the notifier's default channel. */
   channel: string | null;
   routing: Routing;
@@ -80,6 +88,8 @@ export interface RuleSet {
   silences: Silence[];
   /** The files the set was read from, in load order. */
   files: string[];
+  /** The policy taxonomy next to the rules (policies.yaml); absent when there is none. */
+  areas?: PolicyAreaRef[];
 }
 
 /** What the rules are checked against: the processor's bucket and the privacy minimums. */
@@ -150,8 +160,9 @@ export async function loadRules(dir: string, limits: RuleLimits): Promise<RuleSe
   } catch (cause) {
     throw new RulesError({ file: dir }, `cannot read the rules directory (${(cause as NodeJS.ErrnoException).code ?? cause})`);
   }
-  const knownAreas = readTaxonomy(join(dir, TAXONOMY_FILE));
-  const merged: RuleSet = { rules: [], silences: [], files: [] };
+  const taxonomy = readTaxonomy(join(dir, TAXONOMY_FILE));
+  const knownAreas = taxonomy ? new Set(taxonomy.map((area) => area.id)) : null;
+  const merged: RuleSet = { rules: [], silences: [], files: [], ...(taxonomy ? { areas: taxonomy } : {}) };
   const ruleFile = new Map<string, string>();
   const silenceFile = new Map<string, string>();
   for (const name of names) {
@@ -180,6 +191,28 @@ export async function loadRules(dir: string, limits: RuleLimits): Promise<RuleSe
   return deepFreeze(merged);
 }
 
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * The severity of a rule's alert about series carrying these areas: the gravest `area_severity` of
+ * them, or the rule's `severity` when it gives none of them.
+ */
+export function severityOf(rule: Pick<Rule, 'severity' | 'areaSeverity'>, areas: readonly string[]): Severity {
+  let worst: Severity | null = null;
+  for (const area of areas) {
+    const s = rule.areaSeverity[area];
+    if (s !== undefined && (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
+  }
+  return worst ?? rule.severity;
+}
+
+/** The policy areas a rule watches at level area, out of the taxonomy's (in taxonomy order). */
+export function ruleAreas(rule: Rule, taxonomy: readonly string[]): string[] {
+  if (!rule.match.levels.includes('area')) return [];
+  const wanted = rule.match.policyAreas;
+  return wanted === null ? [...taxonomy] : taxonomy.filter((area) => wanted.includes(area));
+}
+
 /**
  * Whether a rule watches this cluster's counts for conversations of `product` (null: counts over
  * every product, or of unknown product — which a rule that names a product never matches).
@@ -203,10 +236,10 @@ function isRulesFile(name: string): boolean {
   return /\.ya?ml$/.test(name) && !name.startsWith('.') && name !== TAXONOMY_FILE && name !== 'policies.yml';
 }
 
-function readTaxonomy(path: string): Set<string> | null {
+function readTaxonomy(path: string): PolicyAreaRef[] | null {
   if (!existsSync(path)) return null;
   try {
-    return new Set(loadPolicies(path).areas.map((area) => area.id));
+    return readPolicyAreas(path);
   } catch (cause) {
     throw new RulesError({ file: path }, `the policy taxonomy next to the rules is invalid: ${(cause as Error).message}`);
   }
@@ -218,7 +251,7 @@ function readTaxonomy(path: string): Set<string> | null {
 interface RawMatch {
   policy_areas?: string[] | null;
   cluster_ids?: string[] | null;
-  levels?: Array<'leaf' | 'parent'>;
+  levels?: Level[];
   metadata?: { product?: string | null };
 }
 
@@ -238,6 +271,7 @@ interface RawSettings {
   keep_firing_for?: number;
   cooldown?: string;
   severity?: Severity;
+  area_severity?: Record<string, Severity>;
   channel?: string | null;
   routing?: { group_by?: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string };
   emerging?: { horizon?: string; min_similarity?: number };
@@ -290,6 +324,7 @@ const BUILT_IN_DEFAULTS: FullSettings = {
   keep_firing_for: 2,
   cooldown: '6h',
   severity: 'warning',
+  area_severity: {},
   channel: null,
   routing: { group_by: ['rule'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
   emerging: { horizon: '6h', min_similarity: 0.65 },
@@ -404,6 +439,16 @@ class FileChecker {
         fail('match', `policy_areas names ${unknown.map((a) => `"${a}"`).join(', ')}, not in ${TAXONOMY_FILE} (known: ${[...this.knownAreas].join(', ')})`);
       }
     }
+    if (this.knownAreas) {
+      const unknown = Object.keys(s.area_severity).filter((area) => !this.knownAreas!.has(area));
+      if (unknown.length > 0) {
+        fail('area_severity', `names ${unknown.map((a) => `"${a}"`).join(', ')}, not in ${TAXONOMY_FILE} (known: ${[...this.knownAreas].join(', ')})`);
+      }
+    }
+    // An area is not a cluster: a list of clusters cannot pick areas, and silently ignoring it would mislead.
+    if (raw.kind === 'spike' && s.match.levels.includes('area') && s.match.cluster_ids) {
+      fail('match', 'cluster_ids cannot be combined with level area (an area is one series across all clusters); use policy_areas to pick areas');
+    }
 
     return {
       name: raw.name,
@@ -430,6 +475,7 @@ class FileChecker {
       keepFiringForWindows: s.keep_firing_for,
       cooldownSeconds: seconds(s.cooldown),
       severity: s.severity,
+      areaSeverity: { ...s.area_severity },
       channel: s.channel,
       routing: {
         groupBy: [...s.routing.group_by],

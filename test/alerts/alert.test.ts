@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AlertInvalidError, validateAlert, validateNotification } from '../../src/alerts/alert.ts';
+import { AlertInvalidError, subjectOf, validateAlert, validateNotification } from '../../src/alerts/alert.ts';
+import { passesPrivacyGate } from '../../src/alerts/privacy-gate.ts';
 import { ClioError } from '../../src/errors.ts';
 import { CANARIES, findCanary } from '../helpers/canary.ts';
-import { sampleAlert, sampleNotification } from './sample-alert.ts';
+import { sampleAlert, sampleAreaAlert, sampleNotification } from './sample-alert.ts';
 
 /** A deep copy with `value` set at a slash path, e.g. '/cluster/parent/extra'. */
 function withValueAt(path: string, value: unknown): Record<string, any> {
@@ -130,5 +131,45 @@ describe('validateNotification', () => {
     ['sample_text', CANARIES.name],
   ])('refuses a bad %s', (key, value) => {
     expect(() => validateNotification({ ...sampleNotification(), [key]: value })).toThrow(AlertInvalidError);
+  });
+});
+
+describe('alert subject', () => {
+  it('accepts an alert about a policy area, and old alerts without a subject are about a cluster', () => {
+    const area = sampleAreaAlert();
+    expect(validateAlert(area)).toBe(area);
+    expect(subjectOf(area)).toBe('policy_area');
+    const old = sampleAlert();
+    expect('subject' in old).toBe(false);
+    expect(validateAlert(old)).toBe(old);
+    expect(subjectOf(old)).toBe('cluster');
+    expect(subjectOf(validateAlert(sampleAlert({ subject: 'cluster' })))).toBe('cluster');
+  });
+
+  it('refuses any other subject', () => {
+    expect(rejection(sampleAlert({ subject: 'account' as 'cluster' })).path).toBe('/subject');
+  });
+
+  it('an area alert carries nothing but the taxonomy and aggregates (no canary, no ids)', () => {
+    const json = JSON.stringify(sampleAreaAlert());
+    expect(findCanary(json)).toBeUndefined();
+    expect(Object.keys(sampleAreaAlert()).sort()).toEqual(
+      ['alert_id', 'baseline', 'cluster', 'fired_at', 'kind', 'observed', 'ratio', 'rule', 'score', 'severity', 'subject', 'window'],
+    );
+  });
+});
+
+describe('passesPrivacyGate', () => {
+  const limits = { minAccounts: 10, minConversations: 20 };
+  const area = { named: true };
+
+  it('holds an area alert to the same minimum accounts and conversations as a cluster', () => {
+    expect(passesPrivacyGate(sampleAreaAlert(), area, limits)).toBe(true);
+    expect(passesPrivacyGate(sampleAreaAlert({ observed: { conversations: 412, unique_accounts: 9, share: 0.04 } }), area, limits)).toBe(false);
+    expect(passesPrivacyGate(sampleAreaAlert({ observed: { conversations: 19, unique_accounts: 95, share: 0.04 } }), area, limits)).toBe(false);
+  });
+
+  it('never passes an unnamed subject', () => {
+    expect(passesPrivacyGate(sampleAlert(), { named: false }, limits)).toBe(false);
   });
 });

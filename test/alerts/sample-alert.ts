@@ -24,6 +24,24 @@ export function sampleAlert(overrides: Partial<Alert> = {}): Alert {
   };
 }
 
+/** An alert about a policy area (subject policy_area), as the detector builds it from the taxonomy. */
+export function sampleAreaAlert(overrides: Partial<Alert> = {}): Alert {
+  return sampleAlert({
+    alert_id: 'policy-areas/area:weapons/2026-11-27T14:00:00Z',
+    rule: 'policy-areas',
+    subject: 'policy_area',
+    cluster: {
+      id: 'area:weapons',
+      name: 'Weapons',
+      description: 'Making or acquiring weapons, explosives or chemical, biological, radiological or nuclear agents.',
+      policy_areas: ['weapons'],
+      parent: null,
+    },
+    score: { method: 'binomial-share', value: 12.5 },
+    ...overrides,
+  });
+}
+
 export function sampleNotification(overrides: Partial<Notification> = {}, alert: Partial<Alert> = {}): Notification {
   const a = sampleAlert(alert);
   return {

@@ -98,7 +98,7 @@ describe('Detector', () => {
   }
 
   /** `perBucket` conversations per cluster per 5-minute bucket over [fromMs, toMs), from `accounts` accounts. */
-  async function traffic(fromMs: number, toMs: number, perBucket: Record<string, number>, accounts = 50, novel?: (i: number) => CountedConversation['novel']) {
+  async function traffic(fromMs: number, toMs: number, perBucket: Record<string, number>, accounts = 50, request?: (i: number) => CountedConversation['request']) {
     const conversations: CountedConversation[] = [];
     for (let b = fromMs; b < toMs; b += BUCKET) {
       for (const [clusterId, n] of Object.entries(perBucket)) {
@@ -106,7 +106,7 @@ describe('Detector', () => {
           const k = id++;
           conversations.push({
             idHash: `h${k}`, accountHash: `a${k % accounts}`, eventTimeMs: b + Math.floor((i * BUCKET) / Math.max(1, n)), clusterId,
-            ancestorIds: ['p-1'], product: null, novel: novel?.(k), offset: offset++,
+            ancestorIds: ['p-1'], product: null, request: request?.(k), offset: offset++,
           });
         }
       }
@@ -207,4 +207,239 @@ describe('Detector', () => {
     expect((await detector.advance(T0 + 3 * HOUR)).filter((n) => n.alert.kind === 'emerging')).toEqual([]);
     expect(index.catalog.clusters.some((c) => c.provisional)).toBe(false);
   });
+});
+
+describe('Detector: policy areas', () => {
+  let db: SqlClient;
+  let ingest: IngestStore;
+  let offset = 0n;
+  let id = 0;
+  /** Accounts drawn at random from each flow's pool (mulberry32, seeded per test), as real accounts recur. */
+  let random: () => number;
+
+  beforeEach(async () => {
+    db = await openPglite(MEMORY_STORE);
+    await migrate(db);
+    ingest = new IngestStore(db);
+    offset = 0n;
+    id = 0;
+    let a = 12345;
+    random = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }, 60_000);
+  afterEach(async () => {
+    await db.close();
+  });
+
+  const AREAS = [
+    { id: 'weapons', name: 'Weapons', description: 'Making or acquiring weapons, explosives or CBRN agents.' },
+    { id: 'fraud', name: 'Fraud and scams', description: 'Deceiving people for money.' },
+    { id: 'malware', name: 'Malware', description: 'Writing or spreading malicious code.' },
+  ];
+  const LEAVES = Array.from({ length: 10 }, (_, i) => `c-${i}`);
+  /** Ten leaves under two parents; c-0..c-2 are tagged weapons (as their members mostly are), the rest untagged. */
+  function areaCatalog(extra: Partial<Catalog> = {}): Catalog {
+    const leaves = LEAVES.map((leaf, i) => {
+      const centroid = [0, 0, 0, 0];
+      centroid[i % 4] = 1;
+      return cluster(leaf, centroid, { parent: i < 5 ? 'p-a' : 'p-b', size: 1000, policy_areas: i < 3 ? ['weapons'] : [] });
+    });
+    return {
+      ...catalog(),
+      clusters: [
+        ...leaves,
+        { ...cluster('p-a', [0.5, 0.5, 0.5, 0.5]), parent: null, level: 1, size: 5000, policy_areas: ['weapons'] },
+        { ...cluster('p-b', [0.5, -0.5, 0.5, -0.5]), parent: null, level: 1, size: 5000 },
+      ],
+      ...extra,
+    };
+  }
+
+  const AREA_RULES = `
+rules:
+  - name: areas
+    kind: spike
+    description: A policy area grows.
+    match: { levels: [area] }
+    window: 1h
+    baseline: 6h
+    guard: 1h
+    seasonality: false
+    keep_firing_for: 0
+    area_severity: { weapons: critical }
+    routing: { group_by: [rule, policy_area], group_wait: 0s, group_interval: 5m, repeat_interval: 1d }
+  - name: topics
+    kind: spike
+    description: A topic grows.
+    match: { levels: [leaf, parent] }
+    window: 1h
+    baseline: 6h
+    guard: 1h
+    seasonality: false
+    keep_firing_for: 0
+    routing: { group_by: [rule, cluster], group_wait: 0s, group_interval: 5m, repeat_interval: 1d }
+  - name: new-patterns
+    kind: emerging
+    description: New patterns.
+    emerging: { horizon: 6h, min_similarity: 0.9 }
+`;
+
+  async function open(rulesText = AREA_RULES, cat = areaCatalog()) {
+    const rules = parseRules(rulesText, 'rules.yaml', LIMITS);
+    const store = new DetectionStore(db);
+    const registry = new Registry();
+    const metrics = new DetectionMetrics(registry);
+    const logger = createLogger('silent');
+    const index = new CatalogIndex(cat);
+    const emergingRule = rules.rules.find((r) => r.kind === 'emerging')!;
+    const emergence = new EmergenceTracker({
+      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger,
+      settings: { horizonMs: emergingRule.emerging!.horizonSeconds * 1000, joinSimilarity: emergingRule.emerging!.minSimilarity },
+    } as ConstructorParameters<typeof EmergenceTracker>[0]);
+    const detector = await Detector.open({
+      store, index, rules: () => rules, bucketMs: BUCKET, allowedLatenessMs: 0, privacy: { minAccounts: 10, minConversations: 20 }, emergence, metrics, logger,
+      policyAreas: AREAS,
+    });
+    const metric = async (name: string) => ((await registry.getSingleMetric(name)!.get()).values as Array<{ value: number; labels: Record<string, string> }>);
+    return { detector, metric };
+  }
+
+  interface Flow {
+    leaf: string;
+    /** Conversations per 5-minute bucket. */
+    perBucket: number;
+    areas?: string[];
+    product?: string | null;
+    accounts?: number;
+    /** Accounts numbered from here (a separate pool). */
+    accountBase?: number;
+  }
+
+  /** Conversations over [fromMs, toMs): each flow's count per bucket (flows may change per bucket), spread over the bucket. */
+  async function send(fromMs: number, toMs: number, flowsOf: Flow[] | ((bucket: number) => Flow[])) {
+    const conversations: CountedConversation[] = [];
+    for (let b = fromMs, n = 0; b < toMs; b += BUCKET, n++) {
+      for (const f of typeof flowsOf === 'function' ? flowsOf(n) : flowsOf) {
+        for (let i = 0; i < f.perBucket; i++) {
+          const k = id++;
+          conversations.push({
+            idHash: `h${k}`, accountHash: `a${(f.accountBase ?? 0) + Math.floor(random() * (f.accounts ?? 60))}`, eventTimeMs: b + Math.floor((i * BUCKET) / f.perBucket),
+            clusterId: f.leaf, ancestorIds: [Number(f.leaf.slice(2)) < 5 ? 'p-a' : 'p-b'], policyAreas: f.areas ?? [], product: f.product ?? null, offset: offset++,
+          });
+        }
+      }
+    }
+    await ingest.applyChunk({ consumer: 'test', topic: 't', partition: 0, nextOffset: offset, bucketMs: BUCKET, conversations, deadLetters: [] });
+  }
+
+  /** Every leaf at 3 a bucket; one weapons conversation a bucket in each of c-0, c-3 and c-6 (the area is 3 of 33). */
+  const ordinary = (weaponsAccounts = 60): Flow[] => [
+    ...LEAVES.map((leaf) => ({ leaf, perBucket: 3 })),
+    ...['c-0', 'c-3', 'c-6'].map((leaf) => ({ leaf, perBucket: 1, areas: ['weapons'], accounts: weaponsAccounts, accountBase: 5000 })),
+  ];
+  const spikes = (sent: Notification[]) => sent.filter((n) => n.alert.kind === 'spike');
+
+  it('fires exactly one area alert for a surge spread thinly over many leaves, none of which passes alone', async () => {
+    const { detector } = await open();
+    await send(T0, T0 + 8 * HOUR, ordinary());
+    expect(await detector.advance(T0 + 8 * HOUR)).toEqual([]);
+    // Four more weapons conversations a bucket, spread over eight leaves (each gets one every other
+    // bucket, ×1.17 at most), from 40 accounts: the area goes from 3 to 7 a bucket.
+    const surge = ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-7', 'c-8', 'c-9'].map((leaf) => ({ leaf, perBucket: 1, areas: ['weapons'], accounts: 40, accountBase: 1000 }));
+    const start = T0 + 8 * HOUR;
+    await send(start, start + 2 * HOUR, (n) => [...ordinary(), ...(n % 2 === 0 ? surge.slice(0, 4) : surge.slice(4))]);
+    const sent = await detector.advance(start + 2 * HOUR);
+    const fired = spikes(sent);
+    expect(fired).toHaveLength(1);
+    const alert = fired[0]!.alert;
+    expect(alert).toMatchObject({
+      rule: 'areas', severity: 'critical', subject: 'policy_area',
+      cluster: { id: 'area:weapons', name: 'Weapons', description: AREAS[0]!.description, policy_areas: ['weapons'], parent: null },
+    });
+    expect(alert.ratio).toBeGreaterThan(2);
+    expect(alert.observed.unique_accounts).toBeGreaterThanOrEqual(10);
+    validateAlert(alert);
+    // Aggregates only: no conversation or account id anywhere in what leaves the detector.
+    expect(JSON.stringify(sent)).not.toMatch(/"h\d+"|"a\d+"|\bh\d{2,}\b|\ba\d{2,}\b/);
+  }, 240_000);
+
+  it('raises nothing when a launch doubles all traffic, areas included', async () => {
+    const { detector } = await open();
+    await send(T0, T0 + 8 * HOUR, ordinary());
+    await detector.advance(T0 + 8 * HOUR);
+    const doubled = ordinary().map((f) => ({ ...f, perBucket: 2 * f.perBucket }));
+    await send(T0 + 8 * HOUR, T0 + 11 * HOUR, doubled);
+    expect(spikes(await detector.advance(T0 + 11 * HOUR))).toEqual([]);
+  }, 240_000);
+
+  it('notifies an incident once under its area: the tagged leaves and parent that also fire are held back', async () => {
+    const { detector, metric } = await open();
+    await send(T0, T0 + 8 * HOUR, ordinary());
+    await detector.advance(T0 + 8 * HOUR);
+    // Concentrated in the two weapons-tagged leaves c-1 and c-2: each ×3, and the area with them.
+    const surge = ['c-1', 'c-2'].map((leaf) => ({ leaf, perBucket: 6, areas: ['weapons'], accounts: 40, accountBase: 1000 }));
+    await send(T0 + 8 * HOUR, T0 + 10 * HOUR, [...ordinary(), ...surge]);
+    const sent = await detector.advance(T0 + 10 * HOUR);
+    expect(spikes(sent).map((n) => n.alert.cluster.id)).toEqual(['area:weapons']);
+    const inhibited = await metric('clio_alerts_inhibited_total');
+    // c-1, c-2 and their parent p-a fired and were held back, each counted once.
+    expect(inhibited.find((v) => v.labels.kind === 'spike')?.value).toBeGreaterThanOrEqual(2);
+    const firing = await metric('clio_alerts_firing_total');
+    expect(firing.find((v) => v.labels.rule === 'topics')?.value).toBeGreaterThanOrEqual(2);
+  }, 240_000);
+
+  it('judges area × product on the product\'s traffic only', async () => {
+    const rules = AREA_RULES.replace('match: { levels: [area] }', 'match: { levels: [area], metadata: { product: computer-use } }');
+    const { detector } = await open(rules);
+    const cu = (flows: Flow[]) => flows.map((f) => ({ ...f, product: 'computer-use' }));
+    await send(T0, T0 + 8 * HOUR, [...ordinary(), ...cu([{ leaf: 'c-4', perBucket: 3 }, { leaf: 'c-5', perBucket: 1, areas: ['fraud'] }])]);
+    await detector.advance(T0 + 8 * HOUR);
+    // Outside computer use, weapons triples: not this rule's business.
+    await send(T0 + 8 * HOUR, T0 + 10 * HOUR, [...ordinary(), { leaf: 'c-1', perBucket: 2, areas: ['weapons'], accounts: 40, accountBase: 1000 },
+      ...cu([{ leaf: 'c-4', perBucket: 3 }, { leaf: 'c-5', perBucket: 1, areas: ['fraud'] }])]);
+    expect(spikes(await detector.advance(T0 + 10 * HOUR)).filter((n) => n.alert.rule === 'areas')).toEqual([]);
+    // Fraud triples within computer use, a small change in all traffic.
+    await send(T0 + 10 * HOUR, T0 + 12 * HOUR, [...ordinary(), ...cu([{ leaf: 'c-4', perBucket: 3 }, { leaf: 'c-5', perBucket: 3, areas: ['fraud'], accounts: 40, accountBase: 2000 }])]);
+    const fired = spikes(await detector.advance(T0 + 12 * HOUR)).filter((n) => n.alert.rule === 'areas');
+    expect(fired.map((n) => n.alert.cluster.id)).toEqual(['area:fraud']);
+    // Its share is of computer-use traffic: 3 of 6 a bucket.
+    expect(fired[0]!.alert.observed.share).toBeGreaterThan(0.4);
+    expect(fired[0]!.alert.severity).toBe('warning');
+  }, 240_000);
+
+  it('gates an area surge from too few accounts', async () => {
+    const { detector, metric } = await open();
+    // The area triples, but all of its conversations in the window come from 3 + 4 accounts.
+    await send(T0, T0 + 8 * HOUR, ordinary(3));
+    await send(T0 + 8 * HOUR, T0 + 10 * HOUR, [...ordinary(3), { leaf: 'c-4', perBucket: 6, areas: ['weapons'], accounts: 4, accountBase: 1000 }]);
+    const sent = await detector.advance(T0 + 10 * HOUR);
+    expect(sent.filter((n) => n.alert.cluster.id === 'area:weapons')).toEqual([]);
+    expect((await metric('clio_alerts_gated_total')).find((v) => v.labels.kind === 'spike')?.value).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
+  it('does not alert on a rise carried by a few accounts repeating themselves, though the area has many', async () => {
+    const { detector, metric } = await open();
+    await send(T0, T0 + 8 * HOUR, ordinary());
+    await detector.advance(T0 + 8 * HOUR);
+    // The area triples (and leaf c-4 with it), all of the extra from 3 accounts: the window still
+    // counts dozens of accounts in the area, so the privacy gate alone would let it through.
+    await send(T0 + 8 * HOUR, T0 + 10 * HOUR, [...ordinary(), { leaf: 'c-4', perBucket: 6, areas: ['weapons'], accounts: 3, accountBase: 1000 }]);
+    expect(spikes(await detector.advance(T0 + 10 * HOUR))).toEqual([]);
+    expect((await metric('clio_spikes_narrow_total')).find((v) => v.labels.kind === 'spike')?.value).toBeGreaterThanOrEqual(1);
+    expect((await metric('clio_alerts_gated_total')).find((v) => v.labels.kind === 'spike')?.value ?? 0).toBe(0);
+  }, 240_000);
+
+  it('judges an area against the catalog\'s share of it before the area has history', async () => {
+    // From the first hour: weapons at 9 of 39 a bucket where the catalog says 9% of traffic.
+    const surge: Flow[] = [...ordinary(), { leaf: 'c-4', perBucket: 6, areas: ['weapons'], accounts: 40, accountBase: 1000 }];
+    const { detector } = await open(AREA_RULES, areaCatalog({ policy_area_shares: { weapons: 0.09, fraud: 0.01 } }));
+    await send(T0, T0 + 2 * HOUR, surge);
+    const fired = spikes(await detector.advance(T0 + 2 * HOUR)).filter((n) => n.alert.rule === 'areas');
+    expect(fired.map((n) => [n.alert.cluster.id, n.alert.score.method])).toEqual([['area:weapons', 'prior-share']]);
+    expect(fired[0]!.alert.ratio).toBeGreaterThan(2);
+  }, 240_000);
 });

@@ -10,7 +10,7 @@ import {
   type SpikeParams,
   type SpikeVerdict,
 } from '../../src/detect/spike.ts';
-import { poissonUpperTail } from '../../src/detect/stats.ts';
+import { binomialUpperTail, poissonUpperTail } from '../../src/detect/stats.ts';
 
 // ── A tiny seeded sampler: every simulated day replays exactly. ──────────────────────────────────
 
@@ -392,5 +392,85 @@ describe('detectSpikes on exact counts', () => {
     expect(() => detectSpikes([cluster], { ...params, alpha: 1.5 })).toThrow(SpikeInputError);
     expect(() => detectSpikes([cluster], { ...params, correction: 'holm' as 'bh' })).toThrow(SpikeInputError);
     expect(detectSpikes([], params)).toEqual([]);
+  });
+});
+
+describe('detectSpikes before enough history (catalog priors)', () => {
+  // Five parents at their catalog shares of all traffic, 1000 conversations an hour, no spike.
+  const shares = [0.4, 0.3, 0.15, 0.1, 0.05];
+  const perWindow = shares.map((share) => 1000 * share);
+
+  it('does not flap: parents at their catalog share raise nothing over the first two days', () => {
+    const world = simulate({ seed: 31, perWindow, length: 2 * DAY, unclustered: 0 });
+    let alerts = 0;
+    let priorJudged = 0;
+    let flaps = 0;
+    for (let end = HOUR; end <= 2 * DAY; end += HOUR) {
+      const clusters = world.buckets.map((b, c) => ({ id: `p${c}`, series: b.slice(0, end), prior: { share: shares[c]! } }));
+      const verdicts = detectSpikes(clusters, DEFAULTS);
+      alerts += fired(verdicts).length;
+      priorJudged += verdicts.filter((v) => v.evaluation.score.method === 'prior-share').length;
+      // What the prior used to be compared with: the share of the trimmed reference, which lacks the
+      // other trimmed parents. The same observation against the unscaled prior:
+      const flapped = verdicts.some(({ evaluation: e }, c) => {
+        if (e.enoughHistory) return false;
+        const raw = shares[c]!;
+        const n = Math.round(e.observed.conversations / e.observed.share);
+        const expected = (raw / (1 - raw)) * (n - e.observed.conversations);
+        return e.observed.conversations / expected >= DEFAULTS.minRatio && binomialUpperTail(e.observed.conversations, n, raw) < DEFAULTS.alpha / shares.length;
+      });
+      if (flapped) flaps++;
+    }
+    console.log(`parents at catalog share, 2 days: ${alerts} alerts; ${flaps} of 48 windows would have fired against the unscaled prior`);
+    // The premise: the first two days are judged against the prior, and the old comparison fired in many of them.
+    expect(priorJudged).toBeGreaterThan(30 * shares.length);
+    expect(flaps).toBeGreaterThan(5);
+    expect(alerts).toBe(0);
+  });
+
+  it('still fires on a real surge of a parent against its prior', () => {
+    const world = simulate({ seed: 32, perWindow, length: DAY, unclustered: 0, lift: (c, t) => (c === 3 && t >= DAY - HOUR ? 3 : 1) });
+    const clusters = world.buckets.map((b, c) => ({ id: `p${c}`, series: b, prior: { share: shares[c]! } }));
+    const verdicts = detectSpikes(clusters, DEFAULTS);
+    expect(verdicts[3]!.evaluation.score.method).toBe('prior-share');
+    expect(fired(verdicts)).toEqual(['p3']);
+  });
+});
+
+describe('the shipped topic-spike bar (every leaf: ×3 at 0.1%, ≥ 30 conversations)', () => {
+  it('raises at most half a false alert a day on a week of bursty traffic over 200 clusters', () => {
+    const topics: SpikeParams = { ...DEFAULTS, minRatio: 3, alpha: 0.001, minConversations: 30 };
+    const history = WEEK + 2 * HOUR;
+    const days = 7;
+    // Bursts twice as strong as in the flood test above (Gamma(2)/2 per hour: window dispersion 0.5).
+    const world = simulate({ seed: 77, perWindow: CLUSTERS_200, length: history + days * DAY, burstShape: 2 });
+    let alerts = 0;
+    for (let end = history + HOUR; end <= history + days * DAY; end += HOUR) alerts += fired(detectSpikes(clustersAt(world, end, history), topics)).length;
+    console.log(`topic-spike bar, ${days} days × 24 windows × 200 bursty clusters: ${alerts} false alerts`);
+    expect(alerts / days).toBeLessThanOrEqual(0.5);
+  });
+});
+
+describe('detectSpikes on overlapping series (policy areas)', () => {
+  // Areas overlap (a conversation can carry two) and cover a fraction of traffic: judged against all of it.
+  const areas = [60, 40, 30, 20, 20, 10];
+
+  it('raises nothing for a launch that doubles all traffic', () => {
+    const launch = WEEK + 2 * HOUR;
+    const world = simulate({ seed: 41, perWindow: areas, length: launch + 12 * HOUR, unclustered: 150, scale: (t) => (t >= launch ? 2 : 1) });
+    let alerts = 0;
+    for (let end = launch + HOUR; end <= launch + 12 * HOUR; end += HOUR) alerts += fired(detectSpikes(clustersAt(world, end, WEEK + 2 * HOUR), DEFAULTS, 'overlapping')).length;
+    expect(alerts).toBe(0);
+  });
+
+  it('fires on the area that doubled, with its share of the whole traffic', () => {
+    const length = WEEK + 2 * HOUR;
+    const world = simulate({ seed: 42, perWindow: areas, length, unclustered: 150, lift: (c, t) => (c === 2 && t >= length - HOUR ? 2.5 : 1) });
+    const verdicts = detectSpikes(clustersAt(world, length, length), DEFAULTS, 'overlapping');
+    expect(fired(verdicts)).toEqual(['c2']);
+    // Nothing trimmed: the share is of all traffic in the window.
+    const window = world.buckets[2]!.slice(-HOUR);
+    const share = window.reduce((s, b) => s + b.conversations, 0) / window.reduce((s, b) => s + b.traffic, 0);
+    expect(verdicts[2]!.evaluation.observed.share).toBeCloseTo(share, 10);
   });
 });

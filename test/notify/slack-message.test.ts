@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slackMessage, sparkline } from '../../src/notify/slack-message.ts';
-import { sampleNotification } from '../alerts/sample-alert.ts';
+import { sampleAreaAlert, sampleNotification } from '../alerts/sample-alert.ts';
 
 const DASHBOARD = 'https://clio.example.test/dashboard';
 
@@ -79,5 +79,26 @@ describe('slackMessage', () => {
     const bare = slackMessage(sampleNotification({ series: [] }, { cluster: { ...n.alert.cluster, parent: null } }), DASHBOARD);
     expect(JSON.stringify(bare.blocks)).not.toContain('per bucket');
     expect(JSON.stringify(bare.blocks)).toContain('Parent: none');
+  });
+});
+
+describe('slackMessage for a policy-area alert', () => {
+  const n = sampleNotification({}, sampleAreaAlert());
+  const { text, blocks } = slackMessage(n, DASHBOARD);
+
+  it('says it is about a policy area, across clusters, with the taxonomy\'s description', () => {
+    expect((blocks[0] as any).text.text).toBe('🔺 Spike · critical: Policy area: Weapons');
+    expect(JSON.stringify(blocks)).toContain('Making or acquiring weapons');
+    const context = blocks.find((b) => b.type === 'context') as any;
+    expect(context.elements[0].text).toBe('Rule *policy-areas*  ·  Policy area: Weapons (weapons)  ·  Across all topic clusters');
+    expect(JSON.stringify(blocks)).not.toContain('Parent:');
+    expect(text).toMatch(/^🔺 Spike · critical: Policy area: Weapons — 412 conversations from 95 accounts/);
+    const resolved = slackMessage(sampleNotification({ update: true }, sampleAreaAlert({ kind: 'resolved' })), DASHBOARD);
+    expect((resolved.blocks[0] as any).text.text).toBe('✅ Resolved: Policy area: Weapons');
+  });
+
+  it('links to the area\'s series on the dashboard', () => {
+    const button = (blocks.find((b) => b.type === 'actions') as any).elements[0];
+    expect(new URL(button.url).searchParams.get('cluster')).toBe('area:weapons');
   });
 });

@@ -17,6 +17,7 @@ interface AlertFields {
   severity?: Alert['severity'];
   areas?: string[];
   conversations?: number;
+  subject?: Alert['subject'];
 }
 
 function makeAlert(id: string, f: AlertFields = {}): Alert {
@@ -26,6 +27,7 @@ function makeAlert(id: string, f: AlertFields = {}): Alert {
     kind: f.kind ?? 'spike',
     rule: f.rule ?? 'spike-share',
     severity: f.severity ?? 'warning',
+    ...(f.subject ? { subject: f.subject } : {}),
     cluster: { id: cluster, name: `Cluster ${cluster}`, description: 'd', policy_areas: f.areas ?? ['fraud'], parent: null },
     window: { start: '2026-11-27T14:00:00Z', end: '2026-11-27T14:05:00Z' },
     observed: { conversations: f.conversations ?? 40, unique_accounts: 30, share: 0.04 },
@@ -376,5 +378,58 @@ describe('Router', () => {
     const router = new Router();
     expect(() => router.firing(routed('a', { kind: 'resolved' }), at(0))).toThrow(RouterError);
     expect(() => router.resolved('a', makeAlert('a'), at(0))).toThrow(/kind 'spike'/);
+  });
+});
+
+describe('Router: inhibition by policy area', () => {
+  const areaAlert = (id: string, area: string): RoutedAlert =>
+    routed(id, { rule: 'areas', subject: 'policy_area', cluster: `area:${area}`, areas: [area] }, { ...ROUTING, groupBy: ['policy_area'] });
+  const clusterAlert = (id: string, cluster: string, areas: string[], kind: Alert['kind'] = 'spike'): RoutedAlert =>
+    routed(id, { rule: 'topics', cluster, areas, kind }, { ...ROUTING, groupBy: ['cluster'] });
+
+  it('holds back cluster spikes carrying a firing area, counts each once, and lets them out when the area resolves', () => {
+    const router = new Router();
+    const log = drive(router, 0, 40, (r, now, minute) => {
+      if (minute === 0) {
+        r.firing(areaAlert('area-fraud', 'fraud'), now);
+        r.firing(clusterAlert('leaf-1', 'c1', ['fraud']), now);
+        r.firing(clusterAlert('leaf-2', 'c2', ['fraud', 'scraping']), now);
+        // Not the area's: a cluster of another area, and an emerging group (news, never inhibited).
+        r.firing(clusterAlert('leaf-3', 'c3', ['scraping']), now);
+        r.firing(clusterAlert('new-1', 'e1', ['fraud'], 'emerging'), now);
+      }
+      // The leaves keep firing; the area's episode ends at minute 20.
+      if (minute % 5 === 0 && minute > 0) {
+        r.firing(clusterAlert('leaf-1', 'c1', ['fraud']), now);
+        r.firing(clusterAlert('leaf-2', 'c2', ['fraud', 'scraping']), now);
+      }
+      if (minute === 20) r.resolved('area-fraud', makeAlert('area-fraud', { rule: 'areas', subject: 'policy_area', cluster: 'area:fraud', areas: ['fraud'], kind: 'resolved' }), now);
+    });
+    expect(log.filter((line) => line.startsWith('2 '))).toEqual(['2 area-fraud:firing:1', '2 leaf-3:firing:1', '2 new-1:firing:1']);
+    expect(log.filter((line) => /leaf-[12]/.test(line) && Number(line.split(' ')[0]) < 20)).toEqual([]);
+    // Counted once each, however many flushes held them back.
+    expect(router.drainInhibited()).toBe(2);
+    expect(router.drainInhibited()).toBe(0);
+    // Once the area has resolved, the leaves still firing are notified.
+    expect(log.filter((line) => Number(line.split(' ')[0]) >= 20)).toEqual(['20 area-fraud:resolved', '20 leaf-1:firing:1', '20 leaf-2:firing:1']);
+  });
+
+  it('still inhibits after a restart from the saved state, without counting again', () => {
+    const before = new Router();
+    before.firing(areaAlert('area-fraud', 'fraud'), at(0));
+    before.firing(clusterAlert('leaf-1', 'c1', ['fraud']), at(0));
+    expect(before.flush(at(2), []).map((n) => n.id)).toEqual(['area-fraud:firing:1']);
+    expect(before.drainInhibited()).toBe(1);
+    const after = new Router(before.snapshot());
+    expect(after.flush(at(10), [])).toEqual([]);
+    expect(after.drainInhibited()).toBe(0);
+  });
+
+  it('does not inhibit through an area alert that is resolved or only an old cluster alert', () => {
+    const router = new Router();
+    // An alert without subject is about a cluster (older payloads): it inhibits nothing.
+    router.firing(routed('old', { rule: 'areas', cluster: 'c9', areas: ['fraud'] }), at(0));
+    router.firing(clusterAlert('leaf-1', 'c1', ['fraud']), at(0));
+    expect(router.flush(at(2), []).map((n) => n.id).sort()).toEqual(['leaf-1:firing:1', 'old:firing:1']);
   });
 });

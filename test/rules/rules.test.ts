@@ -8,8 +8,10 @@ import {
   loadRules,
   parseRules,
   ruleLimitsOf,
+  ruleAreas,
   ruleMatches,
   RulesError,
+  severityOf,
   type Rule,
   type RuleLimits,
 } from '../../src/rules/rules.ts';
@@ -73,6 +75,7 @@ describe('parseRules: defaults', () => {
       keepFiringForWindows: 2,
       cooldownSeconds: 6 * 3600,
       severity: 'warning',
+      areaSeverity: {},
       channel: null,
       routing: { groupBy: ['rule'], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 4 * 3600 },
       emerging: null,
@@ -99,7 +102,7 @@ describe('parseRules: defaults', () => {
     };
     const documented = defaultsOf(schema.definitions.settings);
     expect(Object.keys(documented).sort()).toEqual(
-      ['bucket', 'baseline', 'channel', 'cooldown', 'correction', 'emerging', 'for', 'guard', 'keep_firing_for', 'match', 'min_ratio', 'routing', 'seasonality', 'severity', 'significance', 'window'].sort(),
+      ['area_severity', 'bucket', 'baseline', 'channel', 'cooldown', 'correction', 'emerging', 'for', 'guard', 'keep_firing_for', 'match', 'min_ratio', 'routing', 'seasonality', 'severity', 'significance', 'window'].sort(),
     );
     // YAML reads JSON, so the spelled-out rule can be written as one.
     const spelledOut = `rules:\n  - ${JSON.stringify({ name: 'e', kind: 'emerging', description: 'new groups', ...documented })}\n`;
@@ -379,17 +382,86 @@ describe('loadRules', () => {
   it('loads the shipped alerts/rules.yaml against the default configuration', async () => {
     const set = await loadRules(DEFAULT_RULES_DIR, ruleLimitsOf(loadConfig()));
     expect(set.files.map((f) => f.split('/').pop())).toEqual(['rules.yaml']);
-    const byName = new Map(set.rules.map((r) => [r.name, r]));
-    expect([...byName.keys()].sort()).toEqual(['computer-use-harms', 'emerging-clusters', 'policy-spike']);
-    expect(byName.get('computer-use-harms')).toMatchObject({
-      kind: 'spike',
-      severity: 'critical',
-      correction: 'bonferroni',
-      channel: '#tns-computer-use',
-      match: { product: 'computer-use', levels: ['leaf', 'parent'], policyAreas: ['platform-manipulation', 'fraud', 'malware', 'captcha-evasion', 'scraping'] },
-    });
-    expect(byName.get('emerging-clusters')!.emerging).not.toBeNull();
-    for (const rule of set.rules) expect(rule.minAccounts).toBeGreaterThanOrEqual(10);
+    checkShipped(set.rules);
+    // The taxonomy next to the rules comes with them: area rules judge its areas.
+    expect(set.areas!.map((a) => a.id)).toEqual(expect.arrayContaining(FINAL_AREAS));
+  });
+
+  it('ships rules that validate against the final taxonomy ids', async () => {
+    const taxonomy = `min_share: 0.3\nareas:\n${FINAL_AREAS.map((id) => `  - { id: ${id}, name: ${id} }`).join('\n')}\n`;
+    const dir = rulesDir({ 'policies.yaml': taxonomy, 'rules.yaml': readFileSync(join(DEFAULT_RULES_DIR, 'rules.yaml'), 'utf8') });
+    checkShipped((await loadRules(dir, ruleLimitsOf(loadConfig()))).rules);
+  });
+});
+
+const FINAL_AREAS = [
+  'sexual-content', 'child-safety', 'violent-extremism', 'hate-harassment', 'self-harm', 'weapons', 'malware', 'fraud',
+  'platform-manipulation', 'captcha-evasion', 'scraping', 'privacy-surveillance', 'jailbreak', 'misinformation',
+];
+
+/** Every area (all traffic), every area of computer use (faster, critical), every leaf and parent (stricter), and emerging. */
+function checkShipped(rules: readonly Rule[]): void {
+  const byName = new Map(rules.map((r) => [r.name, r]));
+  expect([...byName.keys()].sort()).toEqual(['computer-use-areas', 'emerging-clusters', 'policy-areas', 'topic-spike']);
+  const areas = byName.get('policy-areas')!;
+  expect(areas.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['area'], product: null });
+  expect(ruleAreas(areas, FINAL_AREAS)).toEqual(FINAL_AREAS);
+  for (const grave of ['child-safety', 'weapons', 'violent-extremism']) expect(severityOf(areas, [grave])).toBe('critical');
+  expect(severityOf(areas, ['scraping'])).toBe('warning');
+  expect(areas.routing.groupBy).toContain('policy_area');
+  const cu = byName.get('computer-use-areas')!;
+  expect(cu).toMatchObject({ kind: 'spike', severity: 'critical', correction: 'bonferroni', channel: '#tns-computer-use', match: { product: 'computer-use', levels: ['area'], policyAreas: null } });
+  expect(cu.windowSeconds).toBeLessThan(areas.windowSeconds);
+  const topics = byName.get('topic-spike')!;
+  expect(topics.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['leaf', 'parent'], product: null });
+  // Hundreds of clusters: a higher bar than the areas'.
+  expect(topics.minRatio).toBeGreaterThan(areas.minRatio);
+  expect(topics.significance).toBeLessThan(areas.significance);
+  expect(byName.get('emerging-clusters')!.emerging).not.toBeNull();
+  for (const rule of rules) expect(rule.minAccounts).toBeGreaterThanOrEqual(10);
+}
+
+describe('area rules', () => {
+  const taxonomy = 'min_share: 0.3\nareas:\n  - { id: fraud, name: Fraud, description: Scams. }\n  - { id: weapons, name: Weapons }\n  - { id: malware, name: Malware }\n';
+
+  it('watch every area of the taxonomy, or those listed, in taxonomy order', () => {
+    expect(ruleAreas(ruleOf(oneRule('match: { levels: [area] }')), ['fraud', 'weapons', 'malware'])).toEqual(['fraud', 'weapons', 'malware']);
+    expect(ruleAreas(ruleOf(oneRule('match: { levels: [area], policy_areas: [malware, fraud] }')), ['fraud', 'weapons', 'malware'])).toEqual(['fraud', 'malware']);
+    // A rule without level area judges no area.
+    expect(ruleAreas(ruleOf(oneRule()), ['fraud'])).toEqual([]);
+  });
+
+  it('take a severity per area; a cluster takes the gravest of its areas', () => {
+    const rule = ruleOf(oneRule('severity: warning\narea_severity: { weapons: critical, fraud: info }'));
+    expect(rule.areaSeverity).toEqual({ weapons: 'critical', fraud: 'info' });
+    expect(severityOf(rule, ['weapons'])).toBe('critical');
+    expect(severityOf(rule, ['fraud'])).toBe('info');
+    expect(severityOf(rule, ['fraud', 'weapons'])).toBe('critical');
+    expect(severityOf(rule, ['malware'])).toBe('warning');
+    expect(severityOf(rule, [])).toBe('warning');
+    // File defaults merge with the rule's own entries key by key.
+    const layered = ruleOf('defaults:\n  area_severity: { weapons: critical }\n' + oneRule('area_severity: { fraud: info }'));
+    expect(layered.areaSeverity).toEqual({ weapons: 'critical', fraud: 'info' });
+  });
+
+  it('refuse cluster ids with level area, an unknown severity and areas the taxonomy does not know', async () => {
+    expect(errorOf(() => ruleOf(oneRule('match: { levels: [area], cluster_ids: [c-1] }'))).message).toMatch(/cluster_ids cannot be combined with level area/);
+    expect(errorOf(() => ruleOf(oneRule('area_severity: { weapons: urgent }'))).message).toMatch(/area_severity/);
+    expect(errorOf(() => ruleOf(oneRule('match: { levels: [areas] }'))).message).toMatch(/must be one of leaf, parent, area/);
+    const dir = rulesDir({ 'policies.yaml': taxonomy, 'a.yaml': oneRule('area_severity: { weapon: critical }') });
+    const error = await asyncErrorOf(loadRules(dir, limits));
+    expect(error.message).toMatch(/area_severity: names "weapon", not in policies.yaml/);
+  });
+
+  it('carry the taxonomy next to the rules: ids, names and descriptions', async () => {
+    const dir = rulesDir({ 'policies.yaml': taxonomy, 'a.yaml': oneRule('match: { levels: [area, leaf] }') });
+    const set = await loadRules(dir, limits);
+    expect(set.areas).toEqual([
+      { id: 'fraud', name: 'Fraud', description: 'Scams.' },
+      { id: 'weapons', name: 'Weapons', description: '' },
+      { id: 'malware', name: 'Malware', description: '' },
+    ]);
+    expect(set.rules[0]!.match.levels).toEqual(['area', 'leaf']);
   });
 });
 
