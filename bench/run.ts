@@ -13,6 +13,9 @@ const benches: Array<[string, () => Promise<Record<string, string>>]> = [
   ['assign', benchAssign],
   ['understand', benchUnderstand],
   ['detect', benchDetect],
+  ['detect-real', async () => (await import('./detect-real.ts')).benchDetectReal()],
+  ['classify-real', async () => (await import('./classify-real.ts')).benchClassifyReal()],
+  ['names-real', async () => (await import('./names-real.ts')).benchNamesReal()],
 ];
 const only = process.argv[2];
 

@@ -12,6 +12,8 @@ import { buildCatalog } from '../catalog/build.ts';
 import { DEFAULT_POLICIES_FILE, loadPolicies } from '../catalog/policies.ts';
 import { stderrProgress } from '../util/progress.ts';
 import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
+import { writeRealisticWeek } from '../generate/realistic-file.ts';
+import { runEvalCommand } from '../eval/command.ts';
 
 /** Parses the command line and runs one command; every expected failure ends in one clear line, no stack. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +22,9 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportError(error);
+    // A failed command may leave handles open (a consumer's reconnect timers, a server): once the
+    // error is printed, nothing should keep the process alive.
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }
 
@@ -60,7 +65,14 @@ export function buildProgram(): Command {
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
-      await service.done;
+      try {
+        await service.done;
+      } catch (error) {
+        // The source failed for good: close what can be closed (bounded), then exit non-zero.
+        logger.error({ err: (error as Error).message }, 'consumption stopped for good; shutting down');
+        await Promise.race([service.stop().catch(() => {}), new Promise((r) => setTimeout(r, config.shutdown.timeoutMs).unref())]);
+        throw error;
+      }
       await service.stop();
     });
 
@@ -127,6 +139,24 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('eval')
+    .description('Backtest on labelled history: build a week from labelled prompt files as a scenario says (launch, spikes, emerging patterns, decoy, canaries), run catalog build and replay on it, and score detection per event (detected, delay, purity), false alerts per day and canary leaks.')
+    .requiredOption('--scenario <yaml...>', 'scenario file(s) (schemas/eval-scenario.schema.json)')
+    .option('--input <file...>', 'extra labelled prompt files (JSONL, CSV or JSON array) added to every scenario\'s sources')
+    .option('--text-field <name>', 'text field of --input files', 'text')
+    .option('--label-field <name>', 'label field of --input files (without it, each file is one label: its name; unlabelled inputs work as benign traffic)')
+    .option('--format <format>', 'format of --input files: jsonl, csv or json (default: from the extension)')
+    .option('--data-dir <dir>', "folder that the scenarios' relative source paths start from (overrides their data_dir)")
+    .option('--seeds <list>', 'seeds to run, e.g. 1,2,3 (overrides the scenarios\' seeds); several give the median and spread per figure', parseSeeds)
+    .option('--rules <dir>', 'rule files (default: alerts.rulesDir, else the shipped alerts/)')
+    .option('--keep-dir <dir>', 'keep each run\'s week, catalog, alerts and assignments here (they hold texts and ids: keep them inside the secure environment)')
+    .option('--json', 'print the results as JSON instead of a table')
+    .action(async (o: { scenario: string[]; input?: string[]; textField: string; labelField?: string; format?: string; dataDir?: string; seeds?: number[]; rules?: string; keepDir?: string; json?: boolean }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      await runEvalCommand(config, o, { out: (line) => process.stdout.write(`${line}\n`), progress: (line) => process.stderr.write(`${line}\n`) });
+    });
+
+  program
     .command('generate')
     .description('Write synthetic conversations (and optionally invalid records) as JSONL, for tests, benchmarks and demos.')
     .requiredOption('--out <file>', 'output JSONL file')
@@ -136,9 +166,17 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', parseCount, 1)
     .option('--start <time>', 'event time of the first conversation (RFC 3339)', '2026-11-20T00:00:00Z')
     .option('--hours <n>', 'event-time span in hours', parseCount, 24)
-    .action(async (o: { out: string; count: number; invalid: number; accounts?: number; seed: number; start: string; hours: number }) => {
+    .option('--realistic', 'write the realistic week instead (src/generate/realistic.ts: diffuse harm, other languages, look-alikes, a new family); uses --seed, --start, --per-day, --truth-out')
+    .option('--per-day <n>', 'with --realistic: weekday conversations a day', parsePositive, 800)
+    .option('--truth-out <file>', 'with --realistic: ground truth per conversation id and the events, as JSON (holds ids: keep it inside the secure environment)')
+    .action(async (o: { out: string; count: number; invalid: number; accounts?: number; seed: number; start: string; hours: number; realistic?: boolean; perDay: number; truthOut?: string }) => {
       const startMs = Date.parse(o.start);
       if (!Number.isFinite(startMs)) throw new UsageError(`--start must be an RFC 3339 time, got "${o.start}"`);
+      if (o.realistic) {
+        const { count } = await writeRealisticWeek({ seed: o.seed, startMs, perDay: o.perDay }, o.out, o.truthOut);
+        process.stderr.write(`wrote ${count} conversations of the realistic week to ${o.out}\n`);
+        return;
+      }
       const config = loadConfig({ env: process.env, file: program.opts().config });
       const out = createWriteStream(o.out);
       const invalid = generateInvalid(o.invalid, config.ingest, o.seed);
@@ -170,6 +208,12 @@ function parsePositive(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return n;
+}
+
+function parseSeeds(value: string): number[] {
+  const seeds = value.split(',').map((v) => Number(v.trim()));
+  if (seeds.length === 0 || seeds.some((n) => !Number.isInteger(n) || n < 0)) throw new InvalidArgumentError('must be whole numbers ≥ 0 separated by commas, e.g. 1,2,3');
+  return seeds;
 }
 
 function parseCount(value: string): number {
