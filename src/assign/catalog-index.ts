@@ -10,18 +10,24 @@ import { SketchIndex } from './sketch-index.ts';
  */
 export const SKETCH_MAX_LEAVES = 50_000;
 
-/** Novelty judged by the nearest known conversation (first-story detection), when the catalog has exemplars. */
+/** The catalog's known conversations (the exemplar sample), when the build wrote one. */
 export interface NoveltyTest {
+  /** The cheap per-conversation hint: no known conversation is close (first-story detection). */
   isNovel(vector: readonly number[]): boolean;
+  /** Similarities to the k nearest known conversations, most similar first (the density contrast's known side). */
+  nearestSimilarities?(vector: readonly number[], k: number): number[];
+  /** Known conversations the sample stands for (repeats included): the density contrast's sample size. */
+  readonly conversations?: number;
 }
 
 /**
  * The catalog's leaf centroids in a nearest-neighbour index (sign sketches, or HNSW for very large
  * catalogs). A vector is assigned to its nearest leaf. It is
- * `novel` (kept for emerging-cluster discovery) when no known conversation is close — the exemplar
- * test, which real data needs because a new pattern mostly lands inside known clusters' centroid
- * range — or, without exemplars, when it falls below the leaf's calibrated similarity threshold.
- * Conversations close to a provisional cluster are never novel again: that pattern is known now.
+ * `novel` when no known conversation is close (the exemplar test), or, without exemplars, when it
+ * falls below the leaf's calibrated similarity threshold; conversations close to a provisional
+ * cluster are never novel again. `novel` is a cheap per-message hint for --assignments-out only:
+ * emerging groups are found at bucket close by density contrast over all recent traffic
+ * (src/detect/emergence.ts), against knownSimilarities().
  */
 export class CatalogIndex {
   private readonly index: NearestIndex;
@@ -51,6 +57,28 @@ export class CatalogIndex {
     this.catalog.clusters.push(cluster);
     this.byId.set(cluster.id, cluster);
     this.addToIndex(cluster);
+  }
+
+  /**
+   * Size of the known sample the contrast compares recent traffic with; null when there is no
+   * exemplar sample and the known side is the leaf centroids.
+   */
+  get knownSize(): number | null {
+    return this.novelty?.nearestSimilarities && this.novelty.conversations ? this.novelty.conversations : null;
+  }
+
+  /**
+   * Similarities to the k nearest known conversations, most similar first: the exemplar sample, or
+   * without one the nearest built leaf centroids (not provisional ones).
+   */
+  knownSimilarities(vector: readonly number[], k: number): number[] {
+    if (this.knownSize !== null) return this.novelty!.nearestSimilarities!(vector, k);
+    // Catalog leaves only: the caller adds provisional ones itself, so the answer does not depend on when it asked.
+    const provisional = this.leaves.filter((l) => l.provisional).length;
+    return this.index.nearest(vector, Math.min(k + provisional, this.leaves.length))
+      .filter((n) => !this.leaves[n.label]!.provisional)
+      .slice(0, k)
+      .map((n) => n.similarity);
   }
 
   assign(vector: readonly number[]): Assignment {

@@ -2,12 +2,12 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { NoveltyPool, type NovelPoint } from '../emerging/novelty-pool.ts';
+import { emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
 import type { Rule } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
-import { ALL_PRODUCTS, type NovelConversation } from '../store/ingest-store.ts';
+import type { RecentConversation } from '../store/ingest-store.ts';
 import type { DetectionMetrics } from './metrics.ts';
 
 export interface EmergingFigures {
@@ -23,36 +23,49 @@ export interface EmergenceDeps {
   namer: ClusterNamer;
   auditor: NameAuditor;
   vocabularyK: number;
-  /** The emerging rule whose horizon and similarity shape the pool (the first one of the rules at start). */
+  /**
+   * The first emerging rule's horizon and similarity (at start): how much recent traffic is kept.
+   * Null when no rule looks for emerging groups: nothing is held then.
+   */
   settings: { horizonMs: number; joinSimilarity: number } | null;
   /** Keyword policy areas for a new cluster's summaries (offline), when the nearest cluster gives none. */
   classify?: (texts: readonly string[]) => string[];
+  /** Most conversations one check scores (a deterministic sample by id hash beyond it). Default MAX_WINDOW. */
+  maxWindow?: number;
   metrics: DetectionMetrics;
   logger: Logger;
 }
 
 /**
- * Emerging-cluster discovery at the edge of the store: novel conversations feed a decaying pool;
- * at each bucket close, dense groups with enough distinct accounts are named, audited and added to
- * the live catalog as provisional clusters. The pool itself is memory only; after a restart it is
- * rebuilt from the stored novel conversations of the horizon.
+ * Most conversations one check scores: the all-pairs contrast over 6,000 512-d points takes about
+ * 2 s on one core, once per bucket; 6 h at 1,000 conversations an hour fits whole.
+ */
+export const MAX_WINDOW = 6000;
+/** The horizon is cut into this many event-time slices; each keeps at most MAX_WINDOW / SLICES conversations. */
+const SLICES = 24;
+
+/**
+ * Emerging-group discovery at the edge of the store. Every conversation's request facet is stored
+ * for the horizon; at each bucket close the whole recent window is re-scored by density contrast
+ * (src/emerging/density-contrast.ts), groups of positive contrast from enough distinct accounts are
+ * named, audited and added to the live catalog as provisional clusters, after which they count as
+ * known. State is the store's window plus the catalog's provisional clusters: after a restart the
+ * same window is read back and the same groups come out.
  */
 export class EmergenceTracker {
-  private readonly pool: NoveltyPool | null;
   private promotedCount = 0;
-  /** Novel conversations not yet in the pool: a chunk can run ahead of the bucket being judged, and the pool must not see the future. */
-  private waiting: NovelConversation[] = [];
-  /** Arrival number of the last novel conversation read from the store. */
+  /** The recent window read so far, by conversation id hash (may run ahead of the bucket being judged). */
+  private readonly recent = new Map<string, RecentPoint>();
+  /** Arrival number of the last recent conversation read from the store. */
   private lastSeq = 0;
 
-  constructor(private readonly deps: EmergenceDeps) {
-    const s = deps.settings;
-    this.pool = s
-      ? new NoveltyPool({ dimension: deps.index.catalog.embedding.dimension, joinSimilarity: s.joinSimilarity, horizonMs: s.horizonMs, halfLifeMs: s.horizonMs / 2 })
-      : null;
+  constructor(private readonly deps: EmergenceDeps) {}
+
+  private get maxWindow(): number {
+    return Math.max(1, this.deps.maxWindow ?? MAX_WINDOW);
   }
 
-  /** Restores provisional clusters from the latest stored catalog version and refills the pool. */
+  /** Restores provisional clusters from the latest stored catalog version and reads the window back. */
   async restore(): Promise<void> {
     const latestVersion = await this.deps.store.latestCatalog();
     const catalog = this.deps.index.catalog;
@@ -63,43 +76,58 @@ export class EmergenceTracker {
       await this.deps.store.transaction((tx) => DetectionStore.saveCatalog(tx, catalog));
     }
     this.promotedCount = catalog.clusters.filter((c) => c.provisional).length;
-    if (!this.pool) return;
-    // The pool is rebuilt exactly as it was: promotions first, then the horizon's points in order.
-    for (const c of catalog.clusters.filter((c) => c.provisional)) this.pool.markKnown(c.id, c.centroid);
-    this.lastSeq = await this.deps.store.lastNovelSeq();
-    const now = await this.deps.store.maxEventTime();
-    if (now === null) return;
-    this.observe(await this.deps.store.novelSince(this.pool.horizonStartMs(now)));
+    if (!this.deps.settings) return;
+    this.recent.clear();
+    // Everything the store still holds is at most a horizon (and a slice) old: pruning keeps it so.
+    const rows = await this.deps.store.recentSince(0);
+    this.observe(rows);
+    this.lastSeq = rows.at(-1)?.seq ?? (await this.deps.store.lastRecentSeq());
   }
 
-  /** Reads what every instance stored in the novel pool since the last call. */
+  /** Reads what every instance stored in the recent window since the last call. */
   async pull(): Promise<void> {
-    if (!this.pool) return;
-    const fresh = await this.deps.store.novelAfter(this.lastSeq);
+    if (!this.deps.settings) return;
+    const fresh = await this.deps.store.recentAfter(this.lastSeq);
     if (fresh.length === 0) return;
     this.lastSeq = fresh.at(-1)!.seq;
     this.observe(fresh);
   }
 
-  private observe(novel: readonly NovelConversation[]): void {
-    if (this.pool && novel.length > 0) this.waiting.push(...novel);
-  }
-
-  /** Moves the waiting conversations before `endMs` into the pool, in event-time order. */
-  private admit(endMs: number): void {
-    if (!this.pool || this.waiting.length === 0) return;
-    const due = this.waiting.filter((n) => n.eventTimeMs < endMs).sort((a, b) => a.eventTimeMs - b.eventTimeMs);
-    this.waiting = this.waiting.filter((n) => n.eventTimeMs >= endMs);
-    this.pool.add(due.map(toPoint));
+  private observe(rows: readonly RecentConversation[]): void {
+    for (const r of rows) {
+      if (this.recent.has(r.idHash)) continue;
+      const vector = Float32Array.from(r.record.embedding);
+      this.recent.set(r.idHash, {
+        idHash: r.idHash,
+        accountHash: r.accountHash,
+        eventTimeMs: r.eventTimeMs,
+        vector,
+        terms: r.record.summaryWords.split(' ').filter(Boolean),
+        nearestClusterId: r.record.nearestClusterId,
+        // The exemplar sample does not change while running: its neighbours are looked up once.
+        known: this.deps.index.knownSimilarities(r.record.embedding, KNOWN_DEPTH),
+      });
+    }
   }
 
   /** Promotes the groups that pass the rule's gate at this bucket close; returns the new clusters. */
   async promote(rule: Rule, endMs: number): Promise<Array<{ cluster: CatalogCluster; figures: EmergingFigures }>> {
-    if (!this.pool) return [];
-    this.admit(endMs);
-    this.pool.evict(endMs);
+    const settings = this.deps.settings;
+    if (!settings) return [];
+    const horizonMs = rule.emerging ? rule.emerging.horizonSeconds * 1000 : settings.horizonMs;
+    const minSimilarity = rule.emerging?.minSimilarity ?? settings.joinSimilarity;
+    const sliceMs = settings.horizonMs / SLICES;
+    const perSliceCap = Math.max(1, Math.floor(this.maxWindow / SLICES));
+    const window = selectWindow(this.recent.values(), { endMs, horizonMs, sliceMs, perSliceCap }).map((p) => this.withPromoted(p, minSimilarity));
+
+    const { groups } = emergingGroups(window, {
+      knownSize: this.deps.index.knownSize,
+      minSimilarity,
+      minAccounts: rule.minAccounts,
+      minConversations: rule.minConversations,
+    });
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
-    for (const group of this.pool.candidates(endMs, { minAccounts: rule.minAccounts, minConversations: rule.minConversations })) {
+    for (const group of groups) {
       const nearest = group.nearestClusterIds.map((id) => this.deps.index.cluster(id)).find((c): c is CatalogCluster => c !== undefined) ?? null;
       const id = `emerging-${(this.promotedCount + 1).toString().padStart(3, '0')}`;
       const described = await describeEmerging(group, {
@@ -118,17 +146,62 @@ export class EmergenceTracker {
         continue;
       }
       this.promotedCount += 1;
-      this.pool.markPromoted(group.key, id);
       this.deps.index.addLeaf(described.cluster);
       this.deps.metrics.emerging.inc({ outcome: 'promoted' });
-      const traffic = [...(await this.deps.store.trafficSeries(ALL_PRODUCTS, group.firstSeenMs, endMs)).values()].reduce((a, b) => a + b, 0);
+      // Share of the scored window since the group began: both sides come from the same sample.
+      const since = window.filter((p) => p.eventTimeMs >= group.firstSeenMs).length;
       promoted.push({
         cluster: described.cluster,
-        figures: { conversations: group.conversations, accounts: group.accounts, share: traffic > 0 ? group.conversations / traffic : 0, startMs: group.firstSeenMs },
+        figures: { conversations: group.conversations, accounts: group.accounts, share: since > 0 ? group.conversations / since : 0, startMs: group.firstSeenMs },
       });
     }
-    await this.deps.store.pruneNovel(this.pool.horizonStartMs(endMs));
+    this.prune(endMs, sliceMs, perSliceCap);
+    await this.deps.store.pruneRecent({ beforeMs: windowStartMs(endMs, settings.horizonMs, sliceMs), sliceMs, perSliceCap, closedBeforeMs: endMs });
     return promoted;
+  }
+
+  /**
+   * The conversation as the check sees it with the provisional clusters promoted so far: each is a
+   * known neighbour (its centroid), and a conversation that would link to one (as similar as the
+   * rule's min_similarity, or inside its calibrated threshold) is explained by it, so neither a
+   * promoted group nor its later, looser members fire again.
+   */
+  private withPromoted(p: RecentPoint, minSimilarity: number): RecentPoint {
+    const provisional = this.deps.index.catalog.clusters.filter((c) => c.provisional && c.level === 0);
+    if (provisional.length === 0) return p;
+    let explained = false;
+    const extra: number[] = [];
+    for (const c of provisional) {
+      let s = 0;
+      for (let d = 0; d < c.centroid.length; d++) s += c.centroid[d]! * p.vector[d]!;
+      extra.push(s);
+      if (s >= Math.min(c.similarity_threshold, minSimilarity)) explained = true;
+    }
+    const known = [...p.known, ...extra].sort((a, b) => b - a).slice(0, KNOWN_DEPTH);
+    return { ...p, known, explained };
+  }
+
+  /** The same bound as the store's: conversations out of the horizon go, closed slices keep their lowest hashes. */
+  private prune(endMs: number, sliceMs: number, perSliceCap: number): void {
+    const startMs = windowStartMs(endMs, this.deps.settings!.horizonMs, sliceMs);
+    const closedSlice = Math.floor(endMs / sliceMs);
+    const bySlice = new Map<number, RecentPoint[]>();
+    for (const p of this.recent.values()) {
+      if (p.eventTimeMs < startMs) {
+        this.recent.delete(p.idHash);
+        continue;
+      }
+      const s = Math.floor(p.eventTimeMs / sliceMs);
+      if (s >= closedSlice) continue;
+      let list = bySlice.get(s);
+      if (!list) bySlice.set(s, (list = []));
+      list.push(p);
+    }
+    for (const list of bySlice.values()) {
+      if (list.length <= perSliceCap) continue;
+      list.sort((a, b) => (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
+      for (const p of list.slice(perSliceCap)) this.recent.delete(p.idHash);
+    }
   }
 
   /** The nearest existing clusters as the namer's contrast set: their audited names and descriptions. */
@@ -139,15 +212,4 @@ export class EmergenceTracker {
       .slice(0, 5)
       .map((c) => ({ text: `${c.name}. ${c.description}`, account: c.id }));
   }
-}
-
-function toPoint(n: NovelConversation): NovelPoint {
-  return {
-    idHash: n.idHash,
-    accountHash: n.accountHash,
-    eventTimeMs: n.eventTimeMs,
-    vector: [...n.record.embedding],
-    terms: n.record.summaryWords.split(' ').filter(Boolean),
-    nearestClusterId: n.record.nearestClusterId,
-  };
 }

@@ -3,7 +3,7 @@ import { policyAreasOf, type CatalogCluster } from '../catalog/catalog.ts';
 import { clusterVocabularies, type ClusterNamer, type Member } from '../catalog/naming.ts';
 import { quantile } from '../catalog/vectors.ts';
 import { PRIVACY_FLOOR } from '../config/schema.ts';
-import type { EmergingGroup } from './novelty-pool.ts';
+import type { EmergingGroup } from './density-contrast.ts';
 
 export interface DescribeDeps {
   /** The offline TermNamer, or Claude's namer (which uses the contrast set). */

@@ -93,7 +93,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
         ancestorIds: a.ancestorIds,
         policyAreas: a.policyAreas,
         product: productSegment(v.value.conversation.metadata?.product),
-        novel: a.novel && a.novelty ? { nearestClusterId: a.clusterId, embedding: a.novelty.embedding, summaryWords: a.novelty.summaryWords } : undefined,
+        request: a.novelty ? { nearestClusterId: a.clusterId, embedding: a.novelty.embedding, summaryWords: a.novelty.summaryWords } : undefined,
         offset: v.offset,
       };
     });

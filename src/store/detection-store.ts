@@ -1,10 +1,10 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
-import { decodeEmbedding, readClock, type NovelConversation } from './ingest-store.ts';
+import { decodeEmbedding, readClock, type RecentConversation } from './ingest-store.ts';
 
 /**
  * What detection reads and writes besides the ingest counts: count series over a time range,
- * distinct accounts over a window, the novel pool, its own state documents and catalog versions.
+ * distinct accounts over a window, the recent window of emergence detection, its own state documents and catalog versions.
  */
 export class DetectionStore {
   constructor(private readonly db: SqlClient) {}
@@ -53,25 +53,25 @@ export class DetectionStore {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** The novel pool from fromMs on, oldest first (rebuilds the in-memory pool after a restart). */
-  async novelSince(fromMs: number): Promise<NovelConversation[]> {
-    return this.novelRows('event_time >= $1 ORDER BY event_time, id_hash', [iso(fromMs)]);
+  /** The recent window from fromMs on (rebuilds emergence detection after a restart). */
+  async recentSince(fromMs: number): Promise<Array<RecentConversation & { seq: number }>> {
+    return this.recentRows('event_time >= $1 ORDER BY seq', [iso(fromMs)]);
   }
 
-  /** Novel conversations stored (by any instance) after arrival number `seq`, in arrival order. */
-  async novelAfter(seq: number): Promise<Array<NovelConversation & { seq: number }>> {
-    return this.novelRows('seq > $1 ORDER BY seq', [seq]);
+  /** Recent conversations stored (by any instance) after arrival number `seq`, in arrival order. */
+  async recentAfter(seq: number): Promise<Array<RecentConversation & { seq: number }>> {
+    return this.recentRows('seq > $1 ORDER BY seq', [seq]);
   }
 
-  /** The last arrival number of the novel pool (0 when empty). */
-  async lastNovelSeq(): Promise<number> {
-    const rows = await this.db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM novel_conversations');
+  /** The last arrival number of the recent window (0 when empty). */
+  async lastRecentSeq(): Promise<number> {
+    const rows = await this.db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM recent_conversations');
     return Number(rows[0]?.seq ?? 0);
   }
 
-  private async novelRows(where: string, params: unknown[]): Promise<Array<NovelConversation & { seq: number }>> {
+  private async recentRows(where: string, params: unknown[]): Promise<Array<RecentConversation & { seq: number }>> {
     const rows = await this.db.query<{ seq: string | number; id_hash: string; account_hash: string; event_time: Date; nearest_cluster: string; embedding: Uint8Array; summary_words: string }>(
-      `SELECT seq, id_hash, account_hash, event_time, nearest_cluster, embedding, summary_words FROM novel_conversations WHERE ${where}`,
+      `SELECT seq, id_hash, account_hash, event_time, nearest_cluster, embedding, summary_words FROM recent_conversations WHERE ${where}`,
       params,
     );
     return rows.map((r) => ({
@@ -83,9 +83,23 @@ export class DetectionStore {
     }));
   }
 
-  /** Forgets novel conversations older than the emergence horizon. */
-  async pruneNovel(beforeMs: number): Promise<void> {
-    await this.db.query('DELETE FROM novel_conversations WHERE event_time < $1', [iso(beforeMs)]);
+  /**
+   * Bounds the recent window: forgets conversations before `beforeMs` (out of the horizon) and, in
+   * each event-time slice of `sliceMs` that ended by `closedBeforeMs`, keeps only the `perSliceCap`
+   * lowest id hashes — the same sample the detector scores (selectWindow), so a restart reads it back.
+   */
+  async pruneRecent(opts: { beforeMs: number; sliceMs: number; perSliceCap: number; closedBeforeMs: number }): Promise<void> {
+    await this.db.query('DELETE FROM recent_conversations WHERE event_time < $1', [iso(opts.beforeMs)]);
+    const closed = Math.floor(opts.closedBeforeMs / opts.sliceMs) * opts.sliceMs;
+    await this.db.query(
+      `DELETE FROM recent_conversations WHERE id_hash IN (
+         SELECT id_hash FROM (
+           SELECT id_hash, row_number() OVER (
+             PARTITION BY floor(extract(epoch FROM event_time) * 1000 / $1::numeric) ORDER BY id_hash COLLATE "C") AS rank
+           FROM recent_conversations WHERE event_time < $2) ranked
+         WHERE rank > $3)`,
+      [opts.sliceMs, iso(closed), opts.perSliceCap],
+    );
   }
 
   async loadState<T>(name: string): Promise<T | null> {

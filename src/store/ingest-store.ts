@@ -15,13 +15,13 @@ export interface CountedConversation {
   policyAreas?: readonly string[];
   /** metadata.product when it is a plain identifier: counted under its own segment as well as under ''. */
   product?: string | null;
-  /** Set when no known conversation resembles this one: it joins the emergence pool. */
-  novel?: NovelRecord;
+  /** Its request facet, for emerging-group detection (density contrast over recent traffic); absent without a catalog. */
+  request?: RequestRecord;
   offset: bigint;
 }
 
-/** What the emergence pool keeps of a novel conversation: its facet embedding and summary words, never raw text. */
-export interface NovelRecord {
+/** What emergence detection keeps of a recent conversation: its request-facet embedding and summary words, never raw text. */
+export interface RequestRecord {
   nearestClusterId: string;
   embedding: readonly number[];
   summaryWords: string;
@@ -56,12 +56,12 @@ export interface ChunkOutcome {
   maxEventTimeMs: number | null;
 }
 
-/** A stored novel conversation, as the emergence pool reads it back. */
-export interface NovelConversation {
+/** A stored recent conversation, as emergence detection reads it back. */
+export interface RecentConversation {
   idHash: string;
   accountHash: string;
   eventTimeMs: number;
-  record: NovelRecord;
+  record: RequestRecord;
 }
 
 export interface ClusterBucketCount {
@@ -121,7 +121,7 @@ export class IngestStore {
 
       const counted = await insertUnseen(tx, fresh);
       await addCounts(tx, counted, update.bucketMs);
-      await insertNovel(tx, counted);
+      await insertRecent(tx, counted);
       const late = counted.filter((c) => Math.floor(c.eventTimeMs / update.bucketMs) * update.bucketMs < closedBeforeMs).length;
       const maxEventTimeMs = await advanceClock(tx, counted);
       if (letters.length > 0) {
@@ -276,19 +276,20 @@ async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs:
   );
 }
 
-async function insertNovel(tx: Tx, conversations: CountedConversation[]): Promise<void> {
-  const novel = conversations.filter((c) => c.novel);
-  if (novel.length === 0) return;
+/** Every conversation with a request facet joins the recent window (detection thins it to a bounded sample at bucket close). */
+async function insertRecent(tx: Tx, conversations: CountedConversation[]): Promise<void> {
+  const recent = conversations.filter((c) => c.request);
+  if (recent.length === 0) return;
   await tx.query(
-    `INSERT INTO novel_conversations (id_hash, event_time, account_hash, nearest_cluster, embedding, summary_words)
+    `INSERT INTO recent_conversations (id_hash, event_time, account_hash, nearest_cluster, embedding, summary_words)
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bytea[], $6::text[]) ON CONFLICT (id_hash) DO NOTHING`,
     [
-      novel.map((c) => c.idHash),
-      novel.map((c) => new Date(c.eventTimeMs).toISOString()),
-      novel.map((c) => c.accountHash),
-      novel.map((c) => c.novel!.nearestClusterId),
-      novel.map((c) => encodeEmbedding(c.novel!.embedding)),
-      novel.map((c) => c.novel!.summaryWords),
+      recent.map((c) => c.idHash),
+      recent.map((c) => new Date(c.eventTimeMs).toISOString()),
+      recent.map((c) => c.accountHash),
+      recent.map((c) => c.request!.nearestClusterId),
+      recent.map((c) => encodeEmbedding(c.request!.embedding)),
+      recent.map((c) => c.request!.summaryWords),
     ],
   );
 }

@@ -62,6 +62,19 @@ describe('ExemplarIndex', () => {
     expect(withRepeats.threshold).toBe(exemplars.threshold);
   });
 
+  it('keeps how often each text occurred, so a popular known text weighs as a repeated recent one does', () => {
+    const repeated = [...known, ...known.slice(0, 400), ...known.slice(0, 400)];
+    const withRepeats = ExemplarIndex.fromVectors(repeated, model);
+    expect(withRepeats.conversations).toBe(repeated.length);
+    expect(exemplars.conversations).toBe(known.length);
+    // A text seen three times is its own three nearest known conversations; a text seen once, one.
+    expect(withRepeats.nearestSimilarities(known[0]!, 3)).toEqual([expect.closeTo(1, 2), expect.closeTo(1, 2), expect.closeTo(1, 2)]);
+    const once = withRepeats.nearestSimilarities(known[500]!, 3);
+    expect(once[0]).toBeCloseTo(1, 2);
+    expect(once[1]).toBeLessThan(0.99);
+    expect(once).toHaveLength(3);
+  });
+
   it('keeps at most maxExemplars, the same ones for the same seed', () => {
     const small = ExemplarIndex.fromVectors(known, { ...model, maxExemplars: 300, seed: 3 });
     expect(small.size).toBe(300);
@@ -75,12 +88,20 @@ describe('ExemplarIndex', () => {
     await exemplars.write(path);
 
     const file = JSON.parse(readFileSync(path, 'utf8'));
-    expect(file).toMatchObject({ version: 1, model_id: model.modelId, dimension: DIM, count: known.length, encoding: 'int8', scale: 127, threshold: exemplars.threshold });
+    expect(file).toMatchObject({ version: 2, model_id: model.modelId, dimension: DIM, count: known.length, encoding: 'int8', scale: 127, threshold: exemplars.threshold });
     expect(Buffer.from(file.vectors, 'base64').length).toBe(known.length * DIM); // one byte per component
 
     const read = await ExemplarIndex.read(path, model);
     expect(read.size).toBe(exemplars.size);
+    expect(read.conversations).toBe(exemplars.conversations);
     expect(read.threshold).toBe(exemplars.threshold);
+    expect(read.nearestSimilarities(fresh[0]!, 5)).toEqual(exemplars.nearestSimilarities(fresh[0]!, 5));
+
+    // A version 1 sample (no counts) still reads, each vector counted once.
+    const { counts: _, ...v1 } = file;
+    writeFileSync(path, JSON.stringify({ ...v1, version: 1 }));
+    const old = await ExemplarIndex.read(path, model);
+    expect(old.conversations).toBe(old.size);
     for (const q of [...fresh.slice(0, 150), ...novel.slice(0, 50)]) {
       const exact = Math.max(...known.map((k) => dot(k, q)));
       expect(Math.abs(read.nearest(q) - exact)).toBeLessThan(0.01);

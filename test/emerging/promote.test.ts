@@ -6,7 +6,7 @@ import { compilePolicyMatcher } from '../../src/catalog/policies.ts';
 import { words } from '../../src/catalog/terms.ts';
 import { normalise } from '../../src/catalog/vectors.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
-import { NoveltyPool, type EmergingGroup, type NovelPoint } from '../../src/emerging/novelty-pool.ts';
+import { emergingGroups, KNOWN_DEPTH, type EmergingGroup, type RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { describeEmerging, type DescribeDeps } from '../../src/emerging/promote.ts';
 import { pick, seededRandom } from '../../src/generate/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
@@ -26,12 +26,12 @@ const deps = (over: Partial<DescribeDeps> = {}): DescribeDeps => ({
   namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 5, contrast: [], id: 'emerging-001', nearest, nowMs: T0, ...over,
 });
 
-/** A group as the pool hands it over: 40 accounts, each with its own rare word next to the shared ones. */
+/** A group as density contrast hands it over: 40 accounts, each with its own rare word next to the shared ones. */
 function group(over: Partial<EmergingGroup> = {}): EmergingGroup {
   const members = Array.from({ length: 80 }, (_, i) => ({ account: `acct-${i % 40}`, text: [...PATTERN, `zanzi${i % 40}`].join(' ') }));
   return {
     key: 'n-0', centroid: normalise(new Array(DIM).fill(1)), conversations: 80, accounts: 40, firstSeenMs: T0, lastSeenMs: T0 + 60 * MINUTE,
-    members, similarities: members.map((_, i) => 0.8 + (0.19 * i) / 79), nearestClusterIds: ['c-004'], ...over,
+    members, similarities: members.map((_, i) => 0.8 + (0.19 * i) / 79), nearestClusterIds: ['c-004'], contrast: 0.3, ...over,
   };
 }
 
@@ -52,20 +52,19 @@ describe('emerging discovery end to end', () => {
 
     // Live traffic: known conversations from 200 accounts, and the new pattern, between the two clusters, from 40.
     const between = normalise(a!.map((x, d) => x + b![d]!));
-    const live: NovelPoint[] = [];
+    const live: RecentPoint[] = [];
     for (let i = 0; i < 1200; i++) {
       const known = i % 10 !== 0;
       const account = known ? `k-${i % 200}` : `n-${Math.floor(i / 10) % 40}`;
       const terms = known ? ['plan', 'trip', 'itinerary'] : [...PATTERN, pick(random, ['posting', 'product', 'listing']), `zanzi${account.slice(2)}`];
+      const vector = near(random, known ? clumps[i % clumps.length]! : between, 0.03);
       live.push({
-        idHash: `id-${i}`, accountHash: account, eventTimeMs: T0 + i * MINUTE, terms, nearestClusterId: 'c-004',
-        vector: near(random, known ? clumps[i % clumps.length]! : between, 0.03),
+        idHash: `id-${i}`, accountHash: account, eventTimeMs: T0 + i * MINUTE, terms, nearestClusterId: 'c-004', vector,
+        known: exemplars.nearestSimilarities(vector, KNOWN_DEPTH),
       });
     }
-    const pool = new NoveltyPool({ dimension: DIM, joinSimilarity: 0.8, horizonMs: 24 * 60 * MINUTE, halfLifeMs: 6 * 60 * MINUTE });
-    pool.add(live.filter((p) => exemplars.isNovel(p.vector)));
     const now = T0 + 1200 * MINUTE;
-    const candidates = pool.candidates(now, { minAccounts: 10, minConversations: 20 });
+    const candidates = emergingGroups(live, { knownSize: exemplars.conversations, minSimilarity: 0.8, minAccounts: 10, minConversations: 20 }).groups;
     expect(candidates).toHaveLength(1);
     expect(candidates[0]).toMatchObject({ accounts: 40, conversations: 120 });
 

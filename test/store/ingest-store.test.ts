@@ -96,13 +96,13 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     expect(await store.unseen(['id-200'])).toEqual(new Set(['id-200']));
   });
 
-  it('counts leaf and parent, all traffic and the product segment; keeps novel conversations; advances the event clock', async () => {
+  it('counts leaf and parent, all traffic and the product segment; keeps the request facets of those that have one; advances the event clock', async () => {
     const t = T0 + 10 * BUCKET;
-    const withSegments = (i: number, account: string, product: string | null, novel = false): CountedConversation => ({
+    const withSegments = (i: number, account: string, product: string | null, withFacet = false): CountedConversation => ({
       ...conv(300 + i, account, 'leaf-x', t + i, BigInt(i)),
       ancestorIds: ['parent-x'],
       product,
-      novel: novel ? { nearestClusterId: 'leaf-x', embedding: [0.6, -0.8], summaryWords: 'automate fake reviews' } : undefined,
+      request: withFacet ? { nearestClusterId: 'leaf-x', embedding: [0.6, -0.8], summaryWords: 'automate fake reviews' } : undefined,
     });
     const outcome = await store.applyChunk(
       {
@@ -119,9 +119,9 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     expect(at(await store.clusterCounts('computer-use'), 'parent-x')).toMatchObject({ conversations: 2, uniqueAccounts: 2 });
     expect((await store.trafficCounts('api')).find((r) => r.bucketStartMs === t)).toEqual({ bucketStartMs: t, conversations: 1 });
     expect(await store.maxEventTime()).toBe(t + 3);
-    const novel = await db.query<{ account_hash: string; summary_words: string; embedding: Uint8Array }>('SELECT account_hash, summary_words, embedding FROM novel_conversations ORDER BY account_hash');
-    expect(novel.map((r) => r.account_hash)).toEqual(['a', 'c']);
-    expect(decodeEmbedding(novel[0]!.embedding).map((v) => Math.round(v * 100) / 100)).toEqual([0.6, -0.8]);
+    const recent = await db.query<{ account_hash: string; summary_words: string; embedding: Uint8Array }>('SELECT account_hash, summary_words, embedding FROM recent_conversations ORDER BY account_hash');
+    expect(recent.map((r) => r.account_hash)).toEqual(['a', 'c']);
+    expect(decodeEmbedding(recent[0]!.embedding).map((v) => Math.round(v * 100) / 100)).toEqual([0.6, -0.8]);
   });
 
   it('holds the event clock back to a partition that is still behind, but not to an idle one', async () => {

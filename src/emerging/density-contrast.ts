@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { PRIVACY_FLOOR } from '../config/schema.ts';
+import { PairwiseSimilarity } from './pairwise.ts';
+
+/**
+ * Emerging groups by density contrast, as pure maths over one window of recent conversations.
+ *
+ * Per-conversation distance to the nearest known conversation does not separate a new pattern on
+ * real traffic: a new jailbreak family is as close to old role-play prompts as ordinary prompts are
+ * to each other. What does is a contrast: a recent conversation whose nearest neighbours among
+ * recent traffic from *other accounts* are much closer than its nearest neighbours among *known*
+ * conversations. The two neighbour counts are matched to the two sample sizes (k recent
+ * neighbours against k·known/recent known ones), so that ordinary traffic — the same distribution
+ * as the known sample — scores about zero whatever the window's size (a launch doubling traffic
+ * does not raise it), and only a region denser now than it was scores high.
+ */
+
+/** One recent conversation as the contrast sees it: hashes, event time, its unit request-facet embedding. */
+export interface RecentPoint {
+  idHash: string;
+  accountHash: string;
+  eventTimeMs: number;
+  vector: ArrayLike<number>;
+  /** Words of the redacted request summary (see src/catalog/terms.ts), for naming. */
+  terms: readonly string[];
+  /** The catalog leaf it was assigned to, for the group's parent and contrast set. */
+  nearestClusterId: string;
+  /** Similarities to its nearest known conversations, most similar first (see KNOWN_DEPTH). */
+  known: readonly number[];
+  /** Explained by a provisional cluster already promoted: counted as traffic, never a candidate. */
+  explained?: boolean;
+}
+
+export interface ContrastOptions {
+  /** Recent neighbours from other accounts averaged. Default 10. */
+  k?: number;
+  /** Size of the known sample (the exemplar index); null when the known side is cluster centroids, which are compared 1:1. */
+  knownSize: number | null;
+}
+
+export interface GroupOptions extends ContrastOptions {
+  /** A conversation is a candidate when its contrast exceeds this. Default CONTRAST_MARGIN. */
+  margin?: number;
+  /** Candidates this similar are linked (single link); the rule's min_similarity. */
+  minSimilarity: number;
+  minAccounts: number;
+  minConversations: number;
+}
+
+/** A group of recent conversations denser now than known traffic there, from enough distinct accounts to be a candidate cluster. */
+export interface EmergingGroup {
+  /** Internal handle, derived from the oldest member's hash; never shown. */
+  key: string;
+  centroid: number[];
+  conversations: number;
+  accounts: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** For naming: a bounded sample, at most two per account; text = the member's terms joined by spaces. */
+  members: Array<{ account: string; text: string }>;
+  /** The sampled members' cosine similarity to the centroid, for calibrating a provisional cluster's threshold. */
+  similarities: number[];
+  /** Most common first. */
+  nearestClusterIds: string[];
+  /** Mean contrast of the members, for logs and tests. */
+  contrast: number;
+}
+
+export const DEFAULT_K = 10;
+/** Known neighbours kept per conversation: the matched count is capped here (a nearly empty window asks for many). */
+export const KNOWN_DEPTH = 50;
+/**
+ * Tuned on real public prompts (benign sets plus HarmBench as known traffic, jailbreak rewrites as
+ * the new family, k = 10): at 0.08 popular ordinary texts formed false groups, at 0.10 one did
+ * (contrast 0.116); 0.12–0.15 found the family as early with none. A new family scores ~0.1–0.3.
+ */
+export const CONTRAST_MARGIN = 0.12;
+/**
+ * A member this similar to a known conversation repeats a known text (int8 exemplars are within
+ * ~0.005). A group made mostly of such repeats is a surge of something known — a spike, for the
+ * spike rules — not a new pattern: on real prompts these were the only false groups (a popular text
+ * sent 10–12 times in the window against 1–5 times in the baseline).
+ */
+export const KNOWN_TEXT_SIMILARITY = 0.98;
+const MAX_KNOWN_TEXT_SHARE = 0.5;
+const SAMPLE_PER_ACCOUNT = 2;
+const SAMPLE_PER_GROUP = 256;
+
+/** Known neighbours matched to k recent ones: the same expected count inside the same radius. */
+export function knownCount(k: number, knownSize: number | null, recentSize: number): number {
+  if (knownSize === null) return 1;
+  return Math.max(1, Math.min(KNOWN_DEPTH, Math.round((k * knownSize) / Math.max(1, recentSize))));
+}
+
+/**
+ * contrast(r) = mean similarity of r's k nearest recent neighbours from other accounts − mean
+ * similarity of its matched number of nearest known conversations. Missing recent neighbours (a
+ * small window) count as similarity 0, so a conversation with few others near it cannot score high.
+ * All pairs once, on the SIMD kernel: O(n²·d), about 2 s for 6,000 512-d points.
+ */
+export function contrastScores(points: readonly RecentPoint[], opts: ContrastOptions): Float64Array {
+  const n = points.length;
+  const scores = new Float64Array(n);
+  if (n === 0) return scores;
+  const k = Math.max(1, opts.k ?? DEFAULT_K);
+  const top = nearestOtherAccounts(points, k);
+  const kKnown = knownCount(k, opts.knownSize, n);
+  for (let i = 0; i < n; i++) {
+    let recent = 0;
+    for (let r = 0; r < k; r++) recent += Math.max(0, top[i * k + r]!);
+    const known = points[i]!.known;
+    let knownSum = 0;
+    const m = Math.min(kKnown, known.length);
+    for (let r = 0; r < m; r++) knownSum += known[r]!;
+    scores[i] = recent / k - (m > 0 ? knownSum / m : -1);
+  }
+  return scores;
+}
+
+/** For each point, its k highest similarities to points of other accounts (descending; −Infinity where fewer exist). */
+function nearestOtherAccounts(points: readonly RecentPoint[], k: number): Float64Array {
+  const n = points.length;
+  const top = new Float64Array(n * k).fill(-Infinity);
+  if (n < 2) return top;
+  const accountOf = accountNumbers(points);
+  const pairs = new PairwiseSimilarity(points.map((p) => p.vector), points[0]!.vector.length);
+  const insert = (i: number, s: number) => {
+    const base = i * k;
+    if (s <= top[base + k - 1]!) return;
+    let r = k - 1;
+    while (r > 0 && top[base + r - 1]! < s) {
+      top[base + r] = top[base + r - 1]!;
+      r--;
+    }
+    top[base + r] = s;
+  };
+  for (let i = 0; i < n - 1; i++) {
+    const sims = pairs.after(i);
+    const a = accountOf[i]!;
+    const floorI = () => top[i * k + k - 1]!;
+    let minI = floorI();
+    for (let t = 0; t < sims.length; t++) {
+      const j = i + 1 + t;
+      if (accountOf[j] === a) continue;
+      const s = sims[t]!;
+      if (s > minI) {
+        insert(i, s);
+        minI = floorI();
+      }
+      if (s > top[j * k + k - 1]!) insert(j, s);
+    }
+  }
+  return top;
+}
+
+function accountNumbers(points: readonly RecentPoint[]): Int32Array {
+  const ids = new Map<string, number>();
+  return Int32Array.from(points, (p) => {
+    let id = ids.get(p.accountHash);
+    if (id === undefined) ids.set(p.accountHash, (id = ids.size));
+    return id;
+  });
+}
+
+/**
+ * The groups of one check: candidates (contrast above the margin, not explained by a promoted
+ * cluster) linked when at least minSimilarity alike, kept when they pass both gates (never below the
+ * privacy floor) and are not mostly repeats of known texts. Most accounts first. Deterministic: the result depends on the set of points, not
+ * their order.
+ */
+export function emergingGroups(points: readonly RecentPoint[], opts: GroupOptions): { scores: Float64Array; groups: EmergingGroup[] } {
+  const ordered = [...points].sort(byTimeThenId);
+  const scores = contrastScores(ordered, opts);
+  const margin = opts.margin ?? CONTRAST_MARGIN;
+  const candidates = ordered.map((_, i) => i).filter((i) => scores[i]! > margin && !ordered[i]!.explained);
+  const minAccounts = Math.max(opts.minAccounts, PRIVACY_FLOOR.minAccounts);
+  const minConversations = Math.max(opts.minConversations, PRIVACY_FLOOR.minConversations);
+  if (candidates.length < minConversations) return { scores: reorder(scores, ordered, points), groups: [] };
+
+  const pairs = new PairwiseSimilarity(candidates.map((i) => ordered[i]!.vector), ordered[0]!.vector.length);
+  const parent = candidates.map((_, c) => c);
+  const find = (c: number): number => {
+    while (parent[c] !== c) c = parent[c] = parent[parent[c]!]!;
+    return c;
+  };
+  for (let c = 0; c < candidates.length - 1; c++) {
+    const sims = pairs.after(c);
+    for (let t = 0; t < sims.length; t++) {
+      if (sims[t]! < opts.minSimilarity) continue;
+      const [a, b] = [find(c), find(c + 1 + t)];
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  const byRoot = new Map<number, number[]>();
+  candidates.forEach((i, c) => {
+    const root = find(c);
+    byRoot.set(root, [...(byRoot.get(root) ?? []), i]);
+  });
+
+  const groups: EmergingGroup[] = [];
+  for (const members of byRoot.values()) {
+    const accounts = new Set(members.map((i) => ordered[i]!.accountHash));
+    if (accounts.size < minAccounts || members.length < minConversations) continue;
+    const repeats = members.filter((i) => (ordered[i]!.known[0] ?? -1) >= KNOWN_TEXT_SIMILARITY).length;
+    if (repeats > MAX_KNOWN_TEXT_SHARE * members.length) continue;
+    groups.push(describe(members.map((i) => ordered[i]!), members.map((i) => scores[i]!)));
+  }
+  groups.sort((a, b) => b.accounts - a.accounts || b.conversations - a.conversations || (a.key < b.key ? -1 : 1));
+  return { scores: reorder(scores, ordered, points), groups };
+}
+
+/** Scores in the caller's order. */
+function reorder(scores: Float64Array, ordered: readonly RecentPoint[], points: readonly RecentPoint[]): Float64Array {
+  const at = new Map(ordered.map((p, i) => [p, i]));
+  return Float64Array.from(points, (p) => scores[at.get(p)!]!);
+}
+
+function describe(members: readonly RecentPoint[], scores: readonly number[]): EmergingGroup {
+  const dimension = members[0]!.vector.length;
+  const sum = new Float64Array(dimension);
+  for (const m of members) for (let d = 0; d < dimension; d++) sum[d]! += m.vector[d]!;
+  const norm = Math.hypot(...sum) || 1;
+  const centroid = Array.from(sum, (x) => x / norm);
+  const perAccount = new Map<string, number>();
+  const sample: RecentPoint[] = [];
+  for (const m of members) {
+    const seen = perAccount.get(m.accountHash) ?? 0;
+    if (seen >= SAMPLE_PER_ACCOUNT || sample.length >= SAMPLE_PER_GROUP) continue;
+    perAccount.set(m.accountHash, seen + 1);
+    sample.push(m);
+  }
+  const nearest = new Map<string, number>();
+  for (const m of members) nearest.set(m.nearestClusterId, (nearest.get(m.nearestClusterId) ?? 0) + 1);
+  return {
+    key: `g-${createHash('sha256').update(members[0]!.idHash).digest('hex').slice(0, 16)}`,
+    centroid,
+    conversations: members.length,
+    accounts: new Set(members.map((m) => m.accountHash)).size,
+    firstSeenMs: members[0]!.eventTimeMs,
+    lastSeenMs: members.at(-1)!.eventTimeMs,
+    members: sample.map((m) => ({ account: m.accountHash, text: m.terms.join(' ') })),
+    similarities: sample.map((m) => dotWith(centroid, m.vector)),
+    nearestClusterIds: [...nearest].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id),
+    contrast: scores.reduce((a, b) => a + b, 0) / scores.length,
+  };
+}
+
+function dotWith(a: readonly number[], b: ArrayLike<number>): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
+  return s;
+}
+
+function byTimeThenId(a: RecentPoint, b: RecentPoint): number {
+  return a.eventTimeMs - b.eventTimeMs || (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0);
+}
+
+/**
+ * The window one check scores: conversations from the start of the slice holding endMs − horizonMs
+ * (so whole slices: up to one slice longer than the horizon) to endMs, at most perSliceCap per
+ * event-time slice of sliceMs, those with the lowest id hashes (a keyed hash: a uniform,
+ * deterministic sample). Which conversations a slice keeps depends only on the slice's own
+ * conversations, so the store can drop the rest of a closed slice and a restart selects the same.
+ */
+export function selectWindow<T extends { idHash: string; eventTimeMs: number }>(
+  points: Iterable<T>,
+  opts: { endMs: number; horizonMs: number; sliceMs: number; perSliceCap: number },
+): T[] {
+  const bySlice = new Map<number, T[]>();
+  const startMs = windowStartMs(opts.endMs, opts.horizonMs, opts.sliceMs);
+  for (const p of points) {
+    if (p.eventTimeMs < startMs || p.eventTimeMs >= opts.endMs) continue;
+    const s = Math.floor(p.eventTimeMs / opts.sliceMs);
+    let list = bySlice.get(s);
+    if (!list) bySlice.set(s, (list = []));
+    list.push(p);
+  }
+  const out: T[] = [];
+  for (const list of bySlice.values()) {
+    list.sort((a, b) => (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
+    out.push(...list.slice(0, opts.perSliceCap));
+  }
+  return out;
+}
+
+/** The first event time a check at endMs scores: the start of the slice holding endMs − horizonMs. */
+export function windowStartMs(endMs: number, horizonMs: number, sliceMs: number): number {
+  return Math.floor((endMs - horizonMs) / sliceMs) * sliceMs;
+}
