@@ -58,12 +58,12 @@ describe('catalog build writes the exemplar sample', () => {
 
     // Vectors and aggregates only; catalog.json keeps its aggregate-only shape.
     const sidecar = readFileSync(path, 'utf8');
-    expect(Object.keys(JSON.parse(sidecar)).sort()).toEqual(['count', 'dimension', 'encoding', 'model_id', 'scale', 'threshold', 'vectors', 'version']);
+    expect(Object.keys(JSON.parse(sidecar)).sort()).toEqual(['count', 'counts', 'dimension', 'encoding', 'model_id', 'scale', 'threshold', 'vectors', 'version']);
     expect(findCanary(sidecar)).toBeUndefined();
     expect(findCanary(notes.join('\n'))).toBeUndefined();
     const catalog = readFileSync(out, 'utf8');
     expect(catalog).not.toContain(JSON.parse(sidecar).vectors.slice(0, 40));
-    expect(Object.keys(JSON.parse(catalog)).sort()).toEqual(['clusters', 'created_at', 'embedding', 'facet_extractor', 'privacy', 'version']);
+    expect(Object.keys(JSON.parse(catalog)).sort()).toEqual(['clusters', 'created_at', 'embedding', 'facet_extractor', 'policy_area_shares', 'privacy', 'version']);
     expect(existsSync(`${out}.work`)).toBe(false);
 
     await expect(ExemplarIndex.read(path, { modelId: 'other/model', dimension: 16 })).rejects.toMatchObject({ code: 'model_mismatch' });
