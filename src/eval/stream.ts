@@ -1,5 +1,6 @@
 import type { ContentBlock, Conversation } from '../ingest/conversation.ts';
 import { pick, seededRandom, type Random } from '../generate/random.ts';
+import { cumulative, poisson, sample } from '../generate/traffic.ts';
 import { canarySentence, makeCanaries, type CanarySet } from './canary.ts';
 import type { EvalScenario } from './scenario.ts';
 import { ScenarioError } from './scenario.ts';
@@ -244,33 +245,3 @@ function accountsOf(random: Random, prefix: string, count: number): () => string
   return () => `${prefix}-${Math.floor(random() * count)}`;
 }
 
-function poisson(random: Random, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 50) {
-    const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian));
-  }
-  const limit = Math.exp(-mean);
-  let k = 0;
-  for (let p = random(); p > limit; p *= random()) k++;
-  return k;
-}
-
-function cumulative(weights: readonly number[]): Float64Array {
-  const out = new Float64Array(weights.length);
-  let sum = 0;
-  weights.forEach((w, i) => (out[i] = sum += w));
-  return out;
-}
-
-function sample(random: Random, cumulativeWeights: Float64Array): number {
-  const target = random() * cumulativeWeights[cumulativeWeights.length - 1]!;
-  let lo = 0;
-  let hi = cumulativeWeights.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulativeWeights[mid]! > target) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
