@@ -61,8 +61,6 @@ export async function runReplay(base: Readonly<Config>, logger: Logger, o: Repla
       ...structuredClone(base),
       catalog: { path: o.catalog },
       store: { dataDir: o.db ?? join(work!, 'store'), databaseUrl: null },
-      // Recorded history: the file's own clock rules, not the wall clock.
-      ingest: { ...base.ingest, maxFutureSeconds: 0 },
       privacy: { ...base.privacy, accountHashSecret: base.privacy.accountHashSecret ?? generateSecret() },
       alerts: { ...structuredClone(base.alerts), rulesDir: o.rulesDir ?? base.alerts.rulesDir },
     },

@@ -132,7 +132,8 @@ export class IngestStore {
           [[...byReason.keys()], [...byReason.values()]],
         );
       }
-      const partitionMax = fresh.length ? new Date(Math.max(...fresh.map((c) => c.eventTimeMs))).toISOString() : null;
+      const freshClock = clockOf(fresh.map((c) => c.eventTimeMs));
+      const partitionMax = freshClock === null ? null : new Date(freshClock).toISOString();
       await tx.query(
         `INSERT INTO source_offsets (consumer, topic, partition, next_offset, max_event_time, behind) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset,
@@ -295,8 +296,8 @@ async function insertRecent(tx: Tx, conversations: CountedConversation[]): Promi
 }
 
 async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promise<number | null> {
-  if (conversations.length > 0) {
-    const max = Math.max(...conversations.map((c) => c.eventTimeMs));
+  const max = clockOf(conversations.map((c) => c.eventTimeMs));
+  if (max !== null) {
     await tx.query(
       `INSERT INTO event_clock (id, max_event_time) VALUES (1, $1)
        ON CONFLICT (id) DO UPDATE SET max_event_time = GREATEST(event_clock.max_event_time, excluded.max_event_time)`,
@@ -304,6 +305,26 @@ async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promi
     );
   }
   return readClock(tx);
+}
+
+/**
+ * The widest gap in event time the clock will cross inside one chunk. A chunk's records follow each
+ * other closely in event time; one dated days past the rest (a bad client clock) is still counted,
+ * in its own bucket, but must not drag the watermark — and every bucket judgement in between — into
+ * the future. When the traffic itself moves on, most of the chunk moves with it and so does the clock.
+ */
+export const MAX_CHUNK_GAP_MS = 6 * 3600_000;
+
+/**
+ * The latest event time of a chunk reachable from its median without crossing a gap wider than
+ * MAX_CHUNK_GAP_MS; null for an empty chunk.
+ */
+export function clockOf(eventTimesMs: readonly number[]): number | null {
+  if (eventTimesMs.length === 0) return null;
+  const sorted = [...eventTimesMs].sort((a, b) => a - b);
+  let i = Math.floor((sorted.length - 1) / 2);
+  while (i + 1 < sorted.length && sorted[i + 1]! - sorted[i]! <= MAX_CHUNK_GAP_MS) i++;
+  return sorted[i]!;
 }
 
 /** The highest event time applied, from the one-row event clock. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.ts';
-import { IngestStore, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { IngestStore, clockOf, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { storeBackends } from '../helpers/stores.ts';
 
@@ -138,5 +138,34 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     await at(1, t + 30 * 60_000, 1n, false); // caught up, then idle
     expect(await store.eventClock('clock')).toBe(max);
     expect(await store.eventClock('nobody')).toBe(max); // no partition of its own: the store's clock
+  });
+
+  it('counts a conversation dated days ahead of its chunk but does not let it move the event clock', async () => {
+    const t = T0 + 1000 * BUCKET;
+    const ahead = t + 9 * 24 * 3600_000;
+    const chunk = (offset: bigint, times: number[]) =>
+      store.applyChunk({
+        consumer: 'outlier', topic: 't', partition: 0, nextOffset: offset + BigInt(times.length), bucketMs: BUCKET,
+        conversations: times.map((time, i) => conv(5000 + Number(offset) + i, `o${i}`, 'c9', time, offset + BigInt(i))), deadLetters: [],
+      });
+    await chunk(0n, [t, t + 60_000, ahead, t + 120_000]);
+    expect(await store.maxEventTime()).toBe(t + 120_000);
+    expect(await store.eventClock('outlier')).toBe(t + 120_000);
+    expect((await store.clusterCounts()).filter((c) => c.clusterId === 'c9').reduce((n, c) => n + c.conversations, 0)).toBe(4);
+    // When the traffic itself moves on, the clock follows.
+    await chunk(4n, [ahead + 60_000, ahead + 120_000, ahead + 180_000]);
+    expect(await store.maxEventTime()).toBe(ahead + 180_000);
+  });
+});
+
+describe('clockOf', () => {
+  it('is the latest event time reachable from the chunk median without a gap over six hours', () => {
+    const h = 3600_000;
+    expect(clockOf([])).toBeNull();
+    expect(clockOf([5])).toBe(5);
+    expect(clockOf([0, h, 2 * h, 1000 * h])).toBe(2 * h);
+    expect(clockOf(Array.from({ length: 23 }, (_, i) => i * h))).toBe(22 * h); // a long, dense chunk
+    expect(clockOf([0, h, 8 * h])).toBe(h);
+    expect(clockOf([0, 0, 8 * h, 8 * h, 8 * h])).toBe(8 * h); // most of the chunk moved on
   });
 });
