@@ -17,6 +17,8 @@ import { closedThrough, isWindowEnd, newlyClosed, watermarkOf } from './windows.
 import type { DetectionMetrics } from './metrics.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
+/** Buckets one regular detection pass judges at most (a day of 5-minute buckets). */
+export const MAX_BUCKETS_PER_PASS = 288;
 /** Windows before the guard band whose accounts per conversation give a window's expected accounts. */
 const ACCOUNT_BASELINE_WINDOWS = 3;
 const STATE_NAME = 'detector';
@@ -112,9 +114,13 @@ export class Detector {
    */
   async advance(maxEventTimeMs: number | null, options: { final?: boolean } = {}): Promise<Notification[]> {
     const { bucketMs } = this.deps;
-    const through = options.final && maxEventTimeMs !== null
+    const closed = options.final && maxEventTimeMs !== null
       ? floorTo(maxEventTimeMs, bucketMs) + bucketMs
       : closedThrough(watermarkOf(maxEventTimeMs, this.deps.allowedLatenessMs), bucketMs);
+    // A regular pass judges a bounded stretch, so a clock that leapt ahead (a long gap in the traffic)
+    // cannot hold the pipeline for the whole leap; the next passes catch up. The last pass of a replay judges all.
+    const judged = this.state.judgedThroughMs;
+    const through = options.final || judged === null ? closed : Math.min(closed, judged + MAX_BUCKETS_PER_PASS * bucketMs);
     const released: Notification[] = [];
     await this.deps.emergence.pull();
     for (const endMs of newlyClosed(this.state.judgedThroughMs, through, bucketMs)) {

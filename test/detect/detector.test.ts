@@ -5,7 +5,7 @@ import { CatalogIndex } from '../../src/assign/catalog-index.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
 import { TermNamer } from '../../src/catalog/naming.ts';
-import { Detector } from '../../src/detect/detector.ts';
+import { Detector, MAX_BUCKETS_PER_PASS } from '../../src/detect/detector.ts';
 import { EmergenceTracker } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
@@ -94,7 +94,7 @@ describe('Detector', () => {
     const detector = await Detector.open({
       store, index, rules: () => rules, bucketMs: BUCKET, allowedLatenessMs: 0, privacy: { minAccounts: 10, minConversations: 20 }, emergence, metrics, logger,
     });
-    return { detector, index };
+    return { detector, index, metrics };
   }
 
   /** `perBucket` conversations per cluster per 5-minute bucket over [fromMs, toMs), from `accounts` accounts. */
@@ -143,6 +143,20 @@ describe('Detector', () => {
     expect(resolved[0]).toMatchObject({ update: true, id: `${firing[0]!.alert.alert_id}:resolved` });
     // The resolved notice repeats the figures that passed the privacy gate.
     expect(resolved[0]!.alert.observed.unique_accounts).toBeGreaterThanOrEqual(10);
+  });
+
+  it('judges a leap of the clock a bounded stretch per pass, and all of it at the end of a replay', async () => {
+    const { detector, metrics } = await open();
+    await traffic(T0, T0 + 2 * HOUR, { 'c-cook': 2 });
+    await detector.advance(T0 + 2 * HOUR);
+    const closed = async () => (await metrics.bucketsClosed.get()).values[0]!.value;
+    const before = await closed();
+    await detector.advance(T0 + 2 * HOUR + 10 * 24 * HOUR); // ten days ahead
+    expect((await closed()) - before).toBe(MAX_BUCKETS_PER_PASS);
+    await detector.advance(T0 + 2 * HOUR + 10 * 24 * HOUR);
+    expect((await closed()) - before).toBe(2 * MAX_BUCKETS_PER_PASS);
+    await detector.advance(T0 + 2 * HOUR + 10 * 24 * HOUR, { final: true });
+    expect((await closed()) - before).toBe((10 * 24 * HOUR) / BUCKET + 1);
   });
 
   it('stays silent when the same rise comes from too few accounts (privacy gate)', async () => {
