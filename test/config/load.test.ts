@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { configErrorOf } from '../helpers/config-error.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
 
 function yamlFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'clio-config-')), 'clio.yaml');
@@ -11,15 +11,6 @@ function yamlFile(text: string): string {
   return file;
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('applies defaults and freezes the result', () => {
@@ -61,23 +52,23 @@ describe('loadConfig', () => {
     [{ CLIO_FACET_EXTRACTOR: 'gpt' }, 'facets.extractor', /allowed values/],
     [{ CLIO_CLAUDE_HOURLY_SPEND_CAP_USD: 'lots' }, 'facets.claude.hourlySpendCapUsd', /must be a number/],
   ])('names the offending key for %o', (env, key, message) => {
-    const error = errorOf(() => loadConfig({ env }));
+    const error = configErrorOf(() => loadConfig({ env }));
     expect(error.key).toBe(key);
     expect(error.message).toContain(`config ${key}:`);
     expect(error.message).toMatch(message);
   });
 
   it('rejects unknown keys and bad YAML from a file, naming the file', () => {
-    const unknown = errorOf(() => loadConfig({ file: yamlFile('kafka:\n  brokerz: [a:1]\n') }));
+    const unknown = configErrorOf(() => loadConfig({ file: yamlFile('kafka:\n  brokerz: [a:1]\n') }));
     expect(unknown.key).toBe('kafka.brokerz');
     expect(unknown.message).toMatch(/not a known setting/);
 
-    const typed = errorOf(() => loadConfig({ file: yamlFile('windows:\n  bucketSeconds: soon\n') }));
+    const typed = configErrorOf(() => loadConfig({ file: yamlFile('windows:\n  bucketSeconds: soon\n') }));
     expect(typed.key).toBe('windows.bucketSeconds');
     expect(typed.message).toMatch(/must be integer \(from file .*clio\.yaml\)/);
 
-    expect(errorOf(() => loadConfig({ file: yamlFile('kafka: [unclosed\n') })).message).toMatch(/not valid YAML/);
-    expect(errorOf(() => loadConfig({ file: '/nonexistent/clio.yaml' })).message).toMatch(/cannot read .*ENOENT/);
+    expect(configErrorOf(() => loadConfig({ file: yamlFile('kafka: [unclosed\n') })).message).toMatch(/not valid YAML/);
+    expect(configErrorOf(() => loadConfig({ file: '/nonexistent/clio.yaml' })).message).toMatch(/cannot read .*ENOENT/);
   });
 });
 
@@ -90,7 +81,7 @@ describe('kafka.deadLetterCompression', () => {
   });
 
   it.each(['zstd', 'brotli', 'LZ4'])('refuses %s at start, naming the key and what it can be', (codec) => {
-    const error = errorOf(() => loadConfig({ env: { CLIO_KAFKA_DLQ_COMPRESSION: codec } }));
+    const error = configErrorOf(() => loadConfig({ env: { CLIO_KAFKA_DLQ_COMPRESSION: codec } }));
     expect(error.key).toBe('kafka.deadLetterCompression');
     expect(error.message).toMatch(/none, gzip, snappy or lz4; zstd input is read, but clio-stream cannot write zstd.*CLIO_KAFKA_DLQ_COMPRESSION/);
   });
@@ -130,7 +121,7 @@ describe('kafka.ssl and kafka.sasl', () => {
     [{ CLIO_KAFKA_SASL_MECHANISM: 'scram-sha-512', CLIO_KAFKA_SASL_USERNAME: 'clio' }, 'kafka.sasl.password', /is required with kafka\.sasl\.mechanism scram-sha-512.*CLIO_KAFKA_SASL_PASSWORD/],
     [{ CLIO_KAFKA_SASL_USERNAME: 'clio', CLIO_KAFKA_SASL_PASSWORD: 'pw-secret' }, 'kafka.sasl.mechanism', /is none but a SASL username or password is set/],
   ])('refuses %o, naming the key and never the secret', (env, key, message) => {
-    const error = errorOf(() => loadConfig({ env }));
+    const error = configErrorOf(() => loadConfig({ env }));
     expect(error.key).toBe(key);
     expect(error.message).toMatch(message);
     expect(error.message).not.toMatch(/pw-secret|pp-secret/);

@@ -1,4 +1,5 @@
 // kafka.ssl and kafka.sasl: files checked at start, options handed to kafkajs, refusals turned into
+import { configErrorOf } from '../helpers/config-error.ts';
 // configuration errors (exit 2) that name the setting and never quote a secret.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -45,15 +46,6 @@ beforeAll(() => {
 
 const kafkaOf = (overrides: Record<string, unknown>): Config['kafka'] => loadConfig({ overrides: { kafka: overrides } }).kafka;
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('kafkaSecurity', () => {
   it('gives kafkajs nothing by default, `true` for TLS with the default CAs, and the files when set', () => {
@@ -83,7 +75,7 @@ describe('kafkaSecurity', () => {
   ])('stops at start on %s, naming the key', (_what, files, key, message) => {
     const ssl: Record<string, unknown> = { enabled: true };
     for (const [k, v] of Object.entries(files)) ssl[k] = k === 'keyPassphrase' || v.startsWith('/') ? v : file(v);
-    const error = configError(() => kafkaSecurity(kafkaOf({ ssl })));
+    const error = configErrorOf(() => kafkaSecurity(kafkaOf({ ssl })));
     expect(error.key).toBe(key);
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain('wrong-passphrase');
