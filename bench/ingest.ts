@@ -51,6 +51,7 @@ export async function benchIngest(): Promise<Record<string, string>> {
         CLIO_TOPIC_CONVERSATIONS: topic,
         CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,
         CLIO_KAFKA_GROUP_ID: `${topic}_group`,
+        CLIO_KAFKA_FROM_BEGINNING: 'true',
         CLIO_DATA_DIR: dataDir,
         CLIO_ACCOUNT_HASH_SECRET: 'bench-secret-0123456789',
         CLIO_API_PORT: '0',

@@ -2,9 +2,11 @@
 // A local single-node Kafka (KRaft, broker+controller) for tests and development, run from the
 // jars that kafka/pom.xml resolves. Plain ESM so it runs with bare `node`.
 //
-//   node scripts/kafka.mjs fetch|start|status|stop [--all]
+//   node scripts/kafka.mjs fetch|start|status|stop [--all]|help
 //   env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (port+1), KAFKA_DATA_DIR (.cache/kafka/data),
 //        KAFKA_PID_FILE (.cache/kafka/kafka.pid)
+//   secured listener (start): KAFKA_SASL_SSL_PORT, KAFKA_SCRAM_USERNAME (clio), KAFKA_SCRAM_PASSWORD
+//        (generated when unset), KAFKA_TLS_HOSTS, KAFKA_OAUTH_PORT — see `help`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -150,14 +152,24 @@ function existingClusterId(dataDir) {
   }
 }
 
-function serverProperties({ port, controllerPort, dataDir }) {
+function serverProperties({ port, controllerPort, dataDir, secure }) {
+  const listeners = [`PLAINTEXT://127.0.0.1:${port}`];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  if (secure) {
+    listeners.push(`SASL_SSL://127.0.0.1:${secure.port}`);
+    protocols.push('SASL_SSL:SASL_SSL');
+    if (secure.oauthPort) {
+      listeners.push(`OAUTH://127.0.0.1:${secure.oauthPort}`);
+      protocols.push('OAUTH:SASL_SSL');
+    }
+  }
   return `# written by scripts/kafka.mjs
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=${[...listeners, `CONTROLLER://127.0.0.1:${controllerPort}`].join(',')}
+advertised.listeners=${listeners.join(',')}
+listener.security.protocol.map=${protocols.join(',')}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${path.join(dataDir, 'kraft-logs')}
@@ -169,12 +181,74 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=5
 group.initial.rebalance.delay.ms=0
+${secure ? secureProperties(secure) : ''}`;
+}
+
+// The secured listeners. Brokers talk to each other and to the controller over the loopback-only
+// PLAINTEXT listener, which also serves this script's readiness probe.
+function secureProperties(secure) {
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  let props = `
+# TLS with the certificate generated at start; SCRAM users are stored in the cluster metadata.
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${secure.keystore}
+ssl.keystore.password=${secure.keystorePassword}
+ssl.key.password=${secure.keystorePassword}
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=${scram}
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${scram}
+`;
+  if (secure.oauthPort) {
+    // Kafka's unsecured-JWT validator accepts any unsigned token with sub and exp: for tests only.
+    props += `listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.oauth.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
+`;
+  }
+  return props;
+}
+
+const SAFE_SECRET = /^[\w.~-]{8,}$/;
+
+/**
+ * A CA and a broker certificate (EC P-256, 30 days) signed by it, written to <dataDir>/tls with
+ * openssl on every start, plus the PKCS12 keystore the broker reads. Clients trust tls/ca.pem.
+ */
+async function generateTls(dir, hosts, password) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const openssl = async (...args) => {
+    const r = await run('openssl', args, { cwd: dir });
+    if (r.code !== 0) throw new Error(`openssl ${args[0]} failed (${r.code}):\n${r.output.replaceAll(password, '[redacted]')}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=clio-stream local Kafka CA');
+  await openssl('req', ...ec, '-keyout', 'broker.key', '-out', 'broker.csr', '-subj', '/CN=clio-stream local Kafka');
+  const names = hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
+  fs.writeFileSync(path.join(dir, 'broker.ext'), `subjectAltName=${names}\nextendedKeyUsage=serverAuth\n`);
+  await openssl('x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'broker.ext', '-out', 'broker.pem');
+  await openssl('pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem', '-name', 'broker', '-out', 'broker.p12', '-passout', `pass:${password}`);
+  return { caFile: path.join(dir, 'ca.pem'), keystore: path.join(dir, 'broker.p12') };
+}
+
+/** Properties for Kafka's own command-line tools (--command-config), e.g. kafka-consumer-groups. */
+function clientProperties({ caFile, username, password }) {
+  return `# written by scripts/kafka.mjs: the SCRAM-over-TLS listener's client settings (holds the password)
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";
+ssl.truststore.type=PEM
+ssl.truststore.location=${caFile}
 `;
 }
 
+/** SCRAM-SHA-256 and -512 credentials, as the broker's tools spell them. */
+const scramCredentials = (username, password) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m) => `${m}=[name=${username},password=${password}]`);
+
 // With `coordinator`, also wait for the group coordinator: the first lookup creates __consumer_offsets,
 // which otherwise happens inside the first test's consumer (noisy "coordinator not available" retries).
-async function brokerAnswers(brokers, { coordinator = false } = {}) {
+async function brokerAnswers(brokers, { coordinator = false, ssl, sasl } = {}) {
   const admin = new kafkajs.Kafka({
     clientId: 'clio-kafka-script',
     brokers: [brokers],
@@ -182,6 +256,8 @@ async function brokerAnswers(brokers, { coordinator = false } = {}) {
     connectionTimeout: 2000,
     requestTimeout: 5000,
     retry: { retries: 0 },
+    ...(ssl ? { ssl } : {}),
+    ...(sasl ? { sasl } : {}),
   }).admin();
   try {
     await admin.connect();
@@ -198,19 +274,31 @@ async function brokerAnswers(brokers, { coordinator = false } = {}) {
 /**
  * Starts a broker in the background and resolves once it serves requests.
  * The broker is detached: it outlives this process until stopKafka() (or `scripts/kafka.mjs stop`).
+ * With `secure`, it also listens with TLS + SCRAM (and, with secure.oauthPort, TLS + unsecured-JWT
+ * OAUTHBEARER), and resolves once a SCRAM client is let in.
  */
-export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAULT_DATA_DIR, pidFile = DEFAULT_PID_FILE } = {}) {
+export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAULT_DATA_DIR, pidFile = DEFAULT_PID_FILE, secure } = {}) {
   controllerPort ??= port + 1;
   dataDir = path.resolve(ROOT, dataDir);
   pidFile = path.resolve(ROOT, pidFile);
   requireJava();
+  if (secure) {
+    requireTool('openssl', ['version'], 'the secured listener\'s certificates are made with openssl (Debian: apt-get install -y openssl)');
+    secure = { username: 'clio', hosts: [], ...secure };
+    if (!Number.isInteger(secure.port)) throw new Error('secure.port (KAFKA_SASL_SSL_PORT) must be a port number');
+    if (!/^[A-Za-z0-9._-]+$/.test(secure.username)) throw new Error('the SCRAM username may hold letters, digits, ".", "_" and "-" only');
+    // The broker's tools parse "name=...,password=..." lists: no commas, brackets, quotes or spaces.
+    if (!SAFE_SECRET.test(secure.password ?? '')) {
+      throw new Error('the SCRAM password (KAFKA_SCRAM_PASSWORD) needs 8+ characters from letters, digits and _.~-');
+    }
+  }
 
   const old = readPid(pidFile);
   if (old && isAlive(old) && isKafkaProcess(old)) {
     throw new Error(`a broker from ${pidFile} is already running (pid ${old}); stop it first`);
   }
   fs.rmSync(pidFile, { force: true });
-  for (const p of [port, controllerPort]) {
+  for (const p of [port, controllerPort, secure?.port, secure?.oauthPort].filter(Boolean)) {
     // Otherwise the readiness probe could succeed against someone else's broker.
     if (!(await portFree(p))) throw new Error(`port 127.0.0.1:${p} is already in use`);
   }
@@ -219,15 +307,27 @@ export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAUL
   const started = Date.now();
   fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   const props = path.join(dataDir, 'server.properties');
-  fs.writeFileSync(props, serverProperties({ port, controllerPort, dataDir }));
+  let tls;
+  if (secure) {
+    const keystorePassword = randomBytes(18).toString('base64url');
+    const hosts = [...new Set(['127.0.0.1', 'localhost', ...secure.hosts])];
+    tls = { ...(await generateTls(path.join(dataDir, 'tls'), hosts, keystorePassword)), keystorePassword };
+    fs.writeFileSync(path.join(dataDir, 'tls', 'client.properties'), clientProperties({ caFile: tls.caFile, ...secure }), { mode: 0o600 });
+  }
+  // server.properties holds the keystore password: readable by its owner only.
+  fs.writeFileSync(props, serverProperties({ port, controllerPort, dataDir, secure: secure && { ...secure, ...tls } }), { mode: 0o600 });
   const javaLog = [`-Dlog4j.configuration=file:${LOG4J}`, `-Dkafka.logs.dir=${path.join(dataDir, 'logs')}`];
 
   // Reuse the id of an already formatted data dir: format rejects a different one even with --ignore-formatted.
-  const clusterId = existingClusterId(dataDir) ?? randomBytes(16).toString('base64url'); // 22 chars
+  const reused = existingClusterId(dataDir);
+  const clusterId = reused ?? randomBytes(16).toString('base64url'); // 22 chars
+  // A new data dir gets its SCRAM users with the metadata it is formatted with; a reused one below.
+  const scram = secure && !reused ? scramCredentials(secure.username, secure.password).flatMap((c) => ['--add-scram', c]) : [];
   const fmt = await run('java', [
-    ...javaLog, '-cp', CLASSPATH, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted',
+    ...javaLog, '-cp', CLASSPATH, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scram,
   ]);
-  if (fmt.code !== 0) throw new Error(`kafka storage format failed (${fmt.code}):\n${fmt.output}`);
+  const hide = (text) => (secure ? text.replaceAll(secure.password, '[redacted]') : text);
+  if (fmt.code !== 0) throw new Error(`kafka storage format failed (${fmt.code}):\n${hide(fmt.output)}`);
 
   const out = fs.openSync(path.join(dataDir, 'kafka.out'), 'a');
   const child = spawn(
@@ -259,8 +359,37 @@ export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAUL
     }
     await sleep(300);
   }
+  let secured;
+  if (secure) {
+    if (reused) {
+      // kafka-configs against the running broker (re)sets the user's credentials in the metadata; one
+      // mechanism per call, as KRaft refuses two credentials of one user in one request.
+      for (const credential of scramCredentials(secure.username, secure.password)) {
+        const cfg = await run('java', [
+          ...javaLog, '-cp', CLASSPATH, 'kafka.admin.ConfigCommand', '--bootstrap-server', brokers,
+          '--alter', '--entity-type', 'users', '--entity-name', secure.username, '--add-config', credential.replace(`name=${secure.username},`, ''),
+        ]);
+        if (cfg.code !== 0) {
+          await stopKafka({ pidFile, timeoutMs: 5000 });
+          throw new Error(`kafka-configs could not set the SCRAM user (${cfg.code}):\n${hide(cfg.output)}`);
+        }
+      }
+    }
+    const ssl = { ca: [fs.readFileSync(tls.caFile, 'utf8')] };
+    const sasl = { mechanism: 'scram-sha-512', username: secure.username, password: secure.password };
+    secured = { brokers: `127.0.0.1:${secure.port}`, caFile: tls.caFile, username: secure.username, clientProperties: path.join(dataDir, 'tls', 'client.properties') };
+    if (secure.oauthPort) secured.oauthBrokers = `127.0.0.1:${secure.oauthPort}`;
+    // The credentials reach the listener through the metadata log: wait until a SCRAM client gets in.
+    while (!(await brokerAnswers(secured.brokers, { ssl, sasl }))) {
+      if (!isAlive(pid) || Date.now() > deadline) {
+        await stopKafka({ pidFile, timeoutMs: 5000 });
+        throw new Error(`the SCRAM-over-TLS listener on ${secured.brokers} did not let the user in within 120 s\n${brokerLogTail(dataDir)}`);
+      }
+      await sleep(300);
+    }
+  }
   const startSeconds = (Date.now() - started) / 1000;
-  return { brokers, pid, startSeconds, stop: () => stopKafka({ pidFile }) };
+  return { brokers, pid, startSeconds, ...(secured ? { secure: secured } : {}), stop: () => stopKafka({ pidFile }) };
 }
 
 /** SIGTERM, wait up to timeoutMs for a clean shutdown, then SIGKILL. Resolves true if a broker was stopped. */
@@ -288,6 +417,32 @@ export async function stopKafka({ pidFile = DEFAULT_PID_FILE, timeoutMs = 30_000
   return true;
 }
 
+const HELP = `usage: node scripts/kafka.mjs fetch|start|status|stop [--all]|help
+
+  fetch          resolve the broker jars (kafka/pom.xml) into .cache/kafka/libs
+  start          start a single-node KRaft broker in the background; prints its PLAINTEXT address
+  status         exit 0 when the broker of KAFKA_PID_FILE answers
+  stop [--all]   stop that broker (--all: every broker this checkout started)
+
+environment:
+  KAFKA_PORT              PLAINTEXT listener on 127.0.0.1 (9092)
+  KAFKA_CONTROLLER_PORT   KRaft controller listener (KAFKA_PORT + 1)
+  KAFKA_DATA_DIR          server.properties, logs, tls/ (.cache/kafka/data)
+  KAFKA_PID_FILE          (.cache/kafka/kafka.pid)
+
+secured listener (start), a production-like set-up next to the PLAINTEXT one:
+  KAFKA_SASL_SSL_PORT     listen with TLS + SASL SCRAM-SHA-256/SCRAM-SHA-512 on this port. A CA and a
+                          broker certificate are made with openssl at every start in KAFKA_DATA_DIR/tls;
+                          clients trust tls/ca.pem. The SCRAM user is created with Kafka's own tools
+                          (storage format --add-scram, or kafka-configs on a reused data dir).
+  KAFKA_SCRAM_USERNAME    (clio)
+  KAFKA_SCRAM_PASSWORD    8+ characters from letters, digits and _.~- (generated when unset)
+                          tls/client.properties holds it, with the other settings Kafka's tools need
+                          (--command-config)
+  KAFKA_TLS_HOSTS         extra names for the certificate, comma-separated (always 127.0.0.1, localhost)
+  KAFKA_OAUTH_PORT        also listen with TLS + SASL OAUTHBEARER, validated by Kafka's unsecured-JWT
+                          validator (any unsigned token with sub and exp is let in): testing only`;
+
 async function main(cmd, args) {
   const port = Number(process.env.KAFKA_PORT || 9092);
   const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT || port + 1);
@@ -298,9 +453,26 @@ async function main(cmd, args) {
       await fetchKafkaJars();
       return 0;
     case 'start': {
-      const { brokers, pid, startSeconds } = await startKafka({ port, controllerPort, dataDir, pidFile });
-      log(`broker up on ${brokers} (pid ${pid}, ${startSeconds.toFixed(1)} s; data ${dataDir})`);
-      console.log(brokers);
+      const securePort = process.env.KAFKA_SASL_SSL_PORT ? Number(process.env.KAFKA_SASL_SSL_PORT) : undefined;
+      const oauthPort = process.env.KAFKA_OAUTH_PORT ? Number(process.env.KAFKA_OAUTH_PORT) : undefined;
+      if (oauthPort && !securePort) throw new Error('KAFKA_OAUTH_PORT needs KAFKA_SASL_SSL_PORT too');
+      const secure = securePort
+        ? {
+            port: securePort,
+            oauthPort,
+            username: process.env.KAFKA_SCRAM_USERNAME || 'clio',
+            password: process.env.KAFKA_SCRAM_PASSWORD || randomBytes(18).toString('base64url'),
+            hosts: (process.env.KAFKA_TLS_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+          }
+        : undefined;
+      const k = await startKafka({ port, controllerPort, dataDir, pidFile, secure });
+      log(`broker up on ${k.brokers} (pid ${k.pid}, ${k.startSeconds.toFixed(1)} s; data ${dataDir})`);
+      if (k.secure) {
+        log(`SCRAM over TLS on ${k.secure.brokers}: user ${k.secure.username}, CA ${k.secure.caFile}`);
+        log(`password and client settings for Kafka's tools: ${k.secure.clientProperties}`);
+        if (k.secure.oauthBrokers) log(`OAUTHBEARER (unsecured JWTs, testing only) over TLS on ${k.secure.oauthBrokers}`);
+      }
+      console.log(k.brokers);
       return 0;
     }
     case 'status': {
@@ -331,8 +503,12 @@ async function main(cmd, args) {
       }
       return 0;
     }
+    case 'help':
+    case '--help':
+      console.log(HELP);
+      return 0;
     default:
-      console.error('usage: node scripts/kafka.mjs fetch|start|status|stop [--all]');
+      console.error(HELP);
       return 2;
   }
 }

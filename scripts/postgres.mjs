@@ -3,8 +3,10 @@
 // Plain ESM so it runs with bare `node`.
 //
 //   node scripts/postgres.mjs start|stop [--all]
-//   env: POSTGRES_PORT (default: a free port), POSTGRES_STATE_FILE (.cache/postgres/postgres.json)
-import { spawn } from 'node:child_process';
+//   env: POSTGRES_PORT (default: a free port), POSTGRES_STATE_FILE (.cache/postgres/postgres.json),
+//        POSTGRES_SSL=1 (TLS too: a CA and a server certificate for 127.0.0.1 made with openssl;
+//        clients use ?sslmode=verify-full&sslrootcert=<data dir>/ca.pem)
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -91,10 +93,33 @@ export function freePort() {
 }
 
 /**
+ * A CA (ca.pem) and a certificate for 127.0.0.1/localhost signed by it, as server.crt/server.key
+ * in the data dir (PostgreSQL's default names), owned by the server's user: the key must be 0600.
+ */
+function makeServerCertificate(dataDir, owner) {
+  const openssl = (...args) => {
+    const r = spawnSync('openssl', args, { cwd: dataDir, encoding: 'utf8' });
+    if (r.error) throw new Error(`openssl not found on PATH (Debian: apt-get install -y openssl)`);
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed (${r.status}):\n${r.stderr}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=clio-stream test PostgreSQL CA');
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(path.join(dataDir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'server.ext', '-out', 'server.crt');
+  for (const f of ['server.crt', 'server.key', 'ca.pem']) {
+    if (owner) fs.chownSync(path.join(dataDir, f), owner.uid, owner.gid);
+  }
+  fs.chmodSync(path.join(dataDir, 'server.key'), 0o600);
+  return path.join(dataDir, 'ca.pem');
+}
+
+/**
  * initdb into a fresh temp dir and start the server (pg_ctl -w). `stateFile` records the data dir
  * before anything starts, so `node scripts/postgres.mjs stop --all` can clean up after a crash.
+ * With `ssl`, the server also accepts TLS (see makeServerCertificate); `caFile` is its CA.
  */
-export async function startPostgres({ port, dataDir, stateFile } = {}) {
+export async function startPostgres({ port, dataDir, stateFile, ssl = false } = {}) {
   const binDir = findPgBinDir();
   const owner = asRoot() ? pgUser() : undefined;
   port ??= await freePort();
@@ -108,6 +133,7 @@ export async function startPostgres({ port, dataDir, stateFile } = {}) {
     fs.writeFileSync(stateFile, JSON.stringify({ dataDir, port, url, owned, binDir }) + '\n');
   }
   const stop = () => stopPostgres({ dataDir, binDir, remove: owned, stateFile });
+  let caFile;
   try {
     // --no-locale: a fresh machine often has no generated locale matching $LANG, which makes initdb fail.
     await pg(binDir, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', 'clio', '-E', 'UTF8', '--no-locale', '--no-sync']);
@@ -117,15 +143,19 @@ export async function startPostgres({ port, dataDir, stateFile } = {}) {
       `-c unix_socket_directories='${dataDir}'`,
       '-c fsync=off',
       '-c max_connections=50',
-    ].join(' ');
-    await pg(binDir, 'pg_ctl', ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', opts]);
+    ];
+    if (ssl) {
+      caFile = makeServerCertificate(dataDir, owner);
+      opts.push('-c ssl=on');
+    }
+    await pg(binDir, 'pg_ctl', ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', opts.join(' ')]);
   } catch (err) {
     const serverLog = path.join(dataDir, 'server.log');
     const tail = fs.existsSync(serverLog) ? `\n--- ${serverLog} ---\n${fs.readFileSync(serverLog, 'utf8').split('\n').slice(-20).join('\n')}` : '';
     await stop();
     throw new Error(`${err.message}${tail}`);
   }
-  return { url, port, dataDir, stop };
+  return { url, port, dataDir, stop, ...(caFile ? { caFile } : {}) };
 }
 
 /** pg_ctl stop -m fast, then delete the data dir when `remove` (default true). */
@@ -160,7 +190,9 @@ async function main(cmd, args) {
     case 'start': {
       if (fs.existsSync(stateFile)) throw new Error(`${stateFile} exists: a server is already running; stop it first`);
       const port = process.env.POSTGRES_PORT ? Number(process.env.POSTGRES_PORT) : undefined;
-      const { url, dataDir } = await startPostgres({ port, stateFile });
+      const ssl = ['1', 'true', 'yes', 'on'].includes((process.env.POSTGRES_SSL ?? '').toLowerCase());
+      const { url, dataDir, caFile } = await startPostgres({ port, stateFile, ssl });
+      if (caFile) log(`TLS on: ${url}?sslmode=verify-full&sslrootcert=${caFile}`);
       log(`started (data dir ${dataDir})`);
       console.log(url);
       return 0;

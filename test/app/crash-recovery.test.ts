@@ -112,6 +112,7 @@ describe.each(backends)('crash and restart against %s', (_name, makeBackend) => 
       CLIO_TOPIC_CONVERSATIONS: topic,
       CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,
       CLIO_KAFKA_GROUP_ID: groupId,
+      CLIO_KAFKA_FROM_BEGINNING: 'true', // the records were produced before the group exists
       CLIO_KAFKA_CHUNK_SIZE: '40', // many small transactions, so a kill lands mid-stream
       CLIO_ACCOUNT_HASH_SECRET: 'crash-test-secret-0123',
       CLIO_KAFKA_SESSION_TIMEOUT_MS: '6000', // the killed member is evicted quickly

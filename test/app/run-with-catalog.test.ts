@@ -58,7 +58,7 @@ describe('run with a catalog: conversations are counted under catalog clusters',
     slack = await startSlackStandin({ token: 'xoxb-run-test' });
     const config = loadConfig({
       overrides: {
-        kafka: { brokers: kafkaBrokers(), groupId: `${topic}_group`, topics: { conversations: topic, deadLetter: `${topic}_dlq` }, chunkSize: 100 },
+        kafka: { brokers: kafkaBrokers(), groupId: `${topic}_group`, topics: { conversations: topic, deadLetter: `${topic}_dlq` }, chunkSize: 100, fromBeginning: true },
         store: { dataDir: join(dir, 'store') },
         ingest: limits,
         privacy: { accountHashSecret: 'catalog-run-secret-0123' },

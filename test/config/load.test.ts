@@ -91,7 +91,7 @@ describe('kafka.ssl and kafka.sasl', () => {
   it('default to plain connections and read every setting from the environment', () => {
     const plain = loadConfig();
     expect(plain.kafka.ssl).toEqual({ enabled: false, caFile: null, certFile: null, keyFile: null, keyPassphrase: null, rejectUnauthorized: true });
-    expect(plain.kafka.sasl).toEqual({ mechanism: 'none', username: null, password: null });
+    expect(plain.kafka.sasl).toEqual({ mechanism: 'none', username: null, password: null, tokenFile: null, tokenCommand: null });
 
     const config = loadConfig({
       env: {
@@ -101,13 +101,13 @@ describe('kafka.ssl and kafka.sasl', () => {
       },
     });
     expect(config.kafka.ssl).toEqual({ enabled: true, caFile: '/etc/ca.pem', certFile: '/etc/c.pem', keyFile: '/etc/k.pem', keyPassphrase: 'pp-secret', rejectUnauthorized: false });
-    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'clio', password: 'pw-secret' });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'clio', password: 'pw-secret', tokenFile: null, tokenCommand: null });
   });
 
   it('takes SASL from a file with the password from the environment', () => {
     const file = yamlFile('kafka:\n  ssl:\n    enabled: true\n  sasl:\n    mechanism: scram-sha-512\n    username: clio\n');
     const config = loadConfig({ file, env: { CLIO_KAFKA_SASL_PASSWORD: 'pw-secret' } });
-    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'clio', password: 'pw-secret' });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'clio', password: 'pw-secret', tokenFile: null, tokenCommand: null });
   });
 
   it.each([

@@ -121,7 +121,7 @@ describe('records from the Java console producer with every codec, mixed in one 
 
     const config = loadConfig({
       overrides: {
-        kafka: { brokers: kafkaBrokers(), groupId, topics: { conversations: topic, deadLetter: dlqTopic }, chunkSize: 50, deadLetterCompression: 'snappy' },
+        kafka: { brokers: kafkaBrokers(), groupId, topics: { conversations: topic, deadLetter: dlqTopic }, chunkSize: 50, deadLetterCompression: 'snappy', fromBeginning: true },
         store: { dataDir },
         privacy: { accountHashSecret: 'kafka-codecs-test-secret' },
         windows: { bucketSeconds: BUCKET_SECONDS },

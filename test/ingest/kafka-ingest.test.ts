@@ -53,7 +53,7 @@ describe('Kafka ingest: 10,000 valid and 1,000 invalid conversations over 3 part
 
     const config = loadConfig({
       overrides: {
-        kafka: { brokers: kafkaBrokers(), groupId, topics: { conversations: topic, deadLetter: dlqTopic }, chunkSize: 500 },
+        kafka: { brokers: kafkaBrokers(), groupId, topics: { conversations: topic, deadLetter: dlqTopic }, chunkSize: 500, fromBeginning: true },
         store: { dataDir },
         ingest: limits,
         privacy: { accountHashSecret: 'kafka-ingest-test-secret' },

@@ -118,9 +118,12 @@ const CERT_REFUSED = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UN
 function securityError(cause: unknown, brokers: readonly string[]): ConfigError | undefined {
   const at = brokers.join(',');
   for (const e of chain(cause)) {
+    // A token file or command that fails on a later refresh (thrown inside kafkajs's authentication).
+    if (e instanceof ConfigError) return e;
     const why = e.message ?? '';
     if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED') {
       if (/not supported by the server/i.test(why)) return new ConfigError('kafka.sasl.mechanism', `Kafka at ${at} does not offer it: ${why}`);
+      if (/OAUTHBEARER/.test(why)) return new ConfigError('kafka.sasl', `Kafka at ${at} refused the token (${why}): check what kafka.sasl.tokenFile or kafka.sasl.tokenCommand gives`);
       return new ConfigError('kafka.sasl', `Kafka at ${at} refused the credentials (${why}): check kafka.sasl.username and kafka.sasl.password`);
     }
     if (e.type === 'ILLEGAL_SASL_STATE') {

@@ -10,6 +10,12 @@ export interface KafkaSourceSettings {
   sessionTimeoutMs: number;
   /** Records per handler call inside one fetched batch: bounds the work between commits and heartbeats. */
   chunkSize: number;
+  /**
+   * Where a group without committed offsets starts: the oldest retained record (true) or the next
+   * one written (false). `run` passes kafka.fromBeginning; the demo and tests read fresh topics whole,
+   * hence the default. A group with committed offsets always resumes from them.
+   */
+  fromBeginning?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export class KafkaSource implements Source {
 
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: true });
+      await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: this.settings.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

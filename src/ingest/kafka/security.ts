@@ -7,13 +7,14 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import type { SASLOptions } from 'kafkajs';
+import type { Mechanism, SASLOptions } from 'kafkajs';
 import type { Config } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
+import { oauthBearerMechanism, tokenSource } from './oauth-token.ts';
 
 export interface KafkaSecurity {
   ssl?: ConnectionOptions | boolean;
-  sasl?: SASLOptions;
+  sasl?: SASLOptions | Mechanism;
 }
 
 type KafkaConfig = Pick<Config['kafka'], 'ssl' | 'sasl'>;
@@ -43,7 +44,10 @@ export function kafkaSecurity(kafka: KafkaConfig): KafkaSecurity {
     // Node's default trust store when no CA file is given: `true` keeps kafkajs's plain TLS path.
     security.ssl = Object.keys(options).length === 1 && ssl.rejectUnauthorized ? true : options;
   }
-  if (sasl.mechanism !== 'none') {
+  if (sasl.mechanism === 'oauthbearer') {
+    // loadConfig has checked that exactly one of them is set; the first token is fetched and checked here.
+    security.sasl = oauthBearerMechanism(tokenSource(sasl.tokenFile ? { tokenFile: sasl.tokenFile } : { tokenCommand: sasl.tokenCommand! }));
+  } else if (sasl.mechanism !== 'none') {
     // loadConfig has checked both are present for a mechanism other than none.
     security.sasl = { mechanism: sasl.mechanism, username: sasl.username!, password: sasl.password! } as SASLOptions;
   }
