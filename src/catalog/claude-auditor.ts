@@ -1,12 +1,12 @@
-import { redact } from '../redact/redact.ts';
-import type { AuditVerdict, NameAuditor } from './audit.ts';
+import { hasRareTokens, personalDataIn, verdictOf, type AuditVerdict, type NameAuditor } from './audit.ts';
 import { ClaudeToolCaller, toolInputParser, type ClaudeCatalogOptions } from './claude-tool-call.ts';
 import type { ClusterName } from './naming.ts';
 
 export const AUDIT_TOOL_NAME = 'rate_privacy';
 /** Clio's threshold: a name passes at this privacy score or above. */
 export const MIN_PASSING_SCORE = 3;
-export const AUDIT_UNAVAILABLE = 'audit unavailable';
+/** The code of a verdict no rating could be had for (the auditor fails closed). */
+export const AUDIT_UNAVAILABLE = 'audit_unavailable';
 
 /** Clio's privacy audit on its 1–5 scale, for a cluster's name and description. */
 export const AUDIT_SYSTEM_PROMPT = `You review the name and description of a cluster — a group of many conversations between users and an AI assistant — before analysts may see them. Judge only whether the text protects the privacy of the people in those conversations, and record your rating by calling the ${AUDIT_TOOL_NAME} tool exactly once.
@@ -38,19 +38,16 @@ const AUDIT_TOOL = {
 
 const parseRating = toolInputParser<{ score: number; reason: string }>(AUDIT_INPUT_SCHEMA);
 
-/** The same PII scan the OfflineAuditor runs: kinds of personal data found, none when empty. */
-function personalDataIn(candidate: ClusterName): string[] {
-  return Object.keys(redact(`${candidate.name}\n${candidate.description}`).counts);
-}
-
 function neutralise(text: string): string {
   return text.replace(/<\/?\s*cluster_(name|description)\s*>/gi, '[tag]');
 }
 
 /**
  * Clio's privacy auditor (invariant 4): Claude rates the name and description 1–5, pass ≥ 3.
- * Defence in depth: the offline PII scan runs first, and a finding fails the name without asking
- * Claude. Fails closed: when no rating can be had, the name does not pass.
+ * Defence in depth: the offline PII scan and the rare-token rule run first (a token that is neither
+ * common language nor used by k accounts of the cluster: a proper noun, a handle, an id), and a
+ * finding fails the name without asking Claude. Fails closed: when no rating can be had, the name
+ * does not pass. Claude's reason is never kept: the verdict carries its score and a code only.
  */
 export class ClaudeAuditor implements NameAuditor {
   readonly name = 'claude';
@@ -60,15 +57,14 @@ export class ClaudeAuditor implements NameAuditor {
     this.caller = new ClaudeToolCaller(options);
   }
 
-  // allowedTerms is the offline rule's vocabulary; Clio's audit judges the text itself.
-  async audit(candidate: ClusterName, _allowedTerms: ReadonlySet<string>): Promise<AuditVerdict> {
+  async audit(candidate: ClusterName, allowedTerms: ReadonlySet<string>): Promise<AuditVerdict> {
     const found = personalDataIn(candidate);
-    if (found.length > 0) return { pass: false, score: 1, reasons: [`personal data found: ${found.join(', ')}`] };
+    if (found.length > 0) return verdictOf(1, ['personal_data'], found);
+    if (hasRareTokens(candidate, allowedTerms)) return verdictOf(2, ['rare_token']);
     const user = `<cluster_name>${neutralise(candidate.name)}</cluster_name>\n<cluster_description>${neutralise(candidate.description)}</cluster_description>\n\nRate the privacy of this cluster name and description with the ${AUDIT_TOOL_NAME} tool.`;
     const outcome = await this.caller.call({ system: AUDIT_SYSTEM_PROMPT, user, tool: AUDIT_TOOL, parse: parseRating, temperature: 0 });
-    if (!outcome.ok) return { pass: false, score: 1, reasons: [AUDIT_UNAVAILABLE, outcome.failure] };
-    const { score, reason } = outcome.value;
-    // The reason is model output about the name: redacted in case it repeats what it objects to.
-    return { pass: score >= MIN_PASSING_SCORE, score, reasons: [`privacy score ${score}: ${redact(reason.trim()).text}`] };
+    if (!outcome.ok) return verdictOf(1, [AUDIT_UNAVAILABLE]);
+    const { score } = outcome.value;
+    return verdictOf(score, score >= MIN_PASSING_SCORE ? [] : ['low_privacy_score']);
   }
 }

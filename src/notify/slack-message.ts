@@ -1,5 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { subjectOf, type Alert, type Notification } from '../alerts/alert.ts';
+import { PRIVACY_FLOOR } from '../config/schema.ts';
+import { coarsenSeries } from '../privacy/series-gate.ts';
 
 /** A Slack message: Block Kit for people, `text` for notifications, screen readers and old clients. */
 export interface SlackMessage {
@@ -47,6 +49,8 @@ export function slackMessage(n: Notification, dashboardUrl: string): SlackMessag
     `*Score*\n${decimal(a.score.value, 2)} (${escape(a.score.method)})`,
     `*Window*\n${windowText(a.window.start, a.window.end)}`,
   ];
+  // Only languages that alone pass the privacy minimums are in the alert; the rest stays unnamed.
+  if (a.languages?.length) figures.push(`*Languages*\n${a.languages.map((l) => `${escape(l.language)} ${percent(l.share)}`).join(' · ')}`);
   const context = (
     area
       ? [`Rule *${escape(a.rule)}*`, `Policy area: ${escape(a.cluster.name)} (${a.cluster.policy_areas.map(escape).join(', ')})`, 'Across all topic clusters']
@@ -62,8 +66,11 @@ export function slackMessage(n: Notification, dashboardUrl: string): SlackMessag
   ];
   if (a.cluster.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escape(a.cluster.description), 3000) } });
   blocks.push({ type: 'section', fields: figures.map((text) => ({ type: 'mrkdwn', text })) });
-  if (n.series.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Conversations per bucket*  \`${sparkline(n.series)}\`` } });
+  // No bar may be a small number about a few people: the detector already coarsened the series to the
+  // configured minimum; the floor here holds for any notification (one stored by an older version too).
+  const bars = coarsenSeries(n.series, PRIVACY_FLOOR.minConversations);
+  if (bars.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Conversations over the window*  \`${sparkline(bars)}\`` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
   blocks.push({
@@ -77,10 +84,16 @@ export function slackMessage(n: Notification, dashboardUrl: string): SlackMessag
   return { text, blocks };
 }
 
+/**
+ * The dashboard routes by hash (a static page, no server route per view): a cluster alert opens the
+ * cluster's page, an area alert (no cluster page) the alerts page filtered to that area.
+ */
 function dashboardLink(base: string, a: Alert): string {
   const url = new URL(base);
-  url.searchParams.set('cluster', a.cluster.id);
-  url.searchParams.set('alert', a.alert_id);
+  const alert = `alert=${encodeURIComponent(a.alert_id)}`;
+  url.hash = subjectOf(a) === 'policy_area'
+    ? `/alerts?policy_area=${encodeURIComponent(a.cluster.policy_areas[0] ?? a.cluster.id.replace(/^area:/, ''))}&${alert}`
+    : `/clusters/${encodeURIComponent(a.cluster.id)}?${alert}`;
   return url.toString();
 }
 

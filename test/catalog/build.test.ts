@@ -70,7 +70,9 @@ describe('catalog build (offline extractor, embedded model)', () => {
     const read = await readCatalog(out);
     expect(read.embedding).toEqual({ model_id: embedder.modelId, dimension: 512 });
     const leaves = read.clusters.filter((c) => c.level === 0);
-    expect(leaves.length).toBe(12);
+    // 12 k-means leaves, less any under the privacy minimums, folded into their nearest leaf.
+    expect(leaves.length).toBeGreaterThanOrEqual(10);
+    expect(leaves.length).toBeLessThanOrEqual(12);
     expect(read.clusters.some((c) => c.level === 1)).toBe(true);
     const abuse = leaves.filter((c) => c.policy_areas.includes('platform-manipulation'));
     expect(abuse.length).toBeGreaterThan(0);
@@ -81,8 +83,10 @@ describe('catalog build (offline extractor, embedded model)', () => {
     expect(findCanary(text)).toBeUndefined();
     expect(printed.some((l) => l.startsWith('k-means'))).toBe(true);
     expect(findCanary(printed.join('\n'))).toBeUndefined();
+    // catalog.json holds no cluster under the minimums at all (not even unnamed: its centroid would be a few people's).
     for (const c of catalog.clusters) {
-      if (c.unique_accounts < 10 || c.size < 20) expect(c.named).toBe(false);
+      expect(c.unique_accounts, c.id).toBeGreaterThanOrEqual(10);
+      expect(c.size, c.id).toBeGreaterThanOrEqual(20);
     }
     // Every word of every name is used by ≥ 5 distinct accounts somewhere in the corpus's requests.
     const facets = await new LocalFacetExtractor().extract(conversations);

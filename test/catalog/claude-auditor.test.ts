@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_UNAVAILABLE, ClaudeAuditor } from '../../src/catalog/claude-auditor.ts';
 import type { ClaudeCatalogOptions } from '../../src/catalog/claude-tool-call.ts';
+import { assembleCatalog, type CatalogItem } from '../../src/catalog/assemble.ts';
+import { seededRandom } from '../../src/generate/random.ts';
 import { behave, useAnthropicStandin } from '../helpers/anthropic-standin.ts';
+import { near, randomUnit } from '../helpers/vectors.ts';
 
 const CLEAN = { name: 'Create fake accounts on discussion forums', description: 'Users asked for help creating many fake accounts on forums. The requests targeted sign-up pages.' };
 const NO_TERMS = new Set<string>();
@@ -15,14 +18,16 @@ describe('ClaudeAuditor against the Messages API stand-in', () => {
     const verdict = await make().audit({ ...CLEAN, description: 'Users wrote to jane.roe@example.com for fake accounts. The requests targeted forums.' }, NO_TERMS);
     expect(verdict.pass).toBe(false);
     expect(verdict.score).toBe(1);
-    expect(verdict.reasons.join(' ')).toMatch(/personal data found: .*email/);
+    expect(verdict.codes).toEqual(['personal_data']);
+    expect(verdict.reasons).toEqual(['score 1', 'personal_data: email']);
     expect(claude.standin.requests).toHaveLength(0);
   });
 
   it('passes a score-4 rating, after asking with the 1–5 scale and the forced rate_privacy tool', async () => {
     claude.standin.enqueue(behave.ok({ score: 4, reason: 'General description of a common kind of request.' }));
     const verdict = await make().audit(CLEAN, NO_TERMS);
-    expect(verdict).toEqual({ pass: true, score: 4, reasons: ['privacy score 4: General description of a common kind of request.'] });
+    // Claude's reason is not kept: the verdict says the score and, on failure, a code.
+    expect(verdict).toEqual({ pass: true, score: 4, codes: [], reasons: ['score 4'] });
     expect(claude.standin.requests).toHaveLength(1);
     const { body } = claude.standin.requests[0]!;
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'rate_privacy' });
@@ -37,6 +42,30 @@ describe('ClaudeAuditor against the Messages API stand-in', () => {
     const verdict = await make().audit(CLEAN, NO_TERMS);
     expect(verdict.pass).toBe(false);
     expect(verdict.score).toBe(2);
+    expect(verdict.reasons).toEqual(['score 2', 'low_privacy_score']);
+  });
+
+  it('never passes on Claude\'s free text: a reason quoting the name stays out of the verdict', async () => {
+    claude.standin.enqueue(behave.ok({ score: 2, reason: 'It names Brandtwell Logistics, one company, and its Tuesday shift.' }));
+    const verdict = await make().audit(CLEAN, NO_TERMS);
+    expect(verdict).toEqual({ pass: false, score: 2, codes: ['low_privacy_score'], reasons: ['score 2', 'low_privacy_score'] });
+    expect(JSON.stringify(verdict)).not.toMatch(/Brandtwell|Tuesday/);
+  });
+
+  it('fails a name carrying a token neither common nor used by k accounts of the cluster, even when Claude would rate it 4', async () => {
+    claude.standin.setDefault(behave.ok({ score: 4, reason: 'Looks general.' }));
+    const rare = { name: 'Create fake accounts for Brandtwell', description: 'Users asked for help creating many fake accounts on the Brandtwell forums. The requests targeted sign-up pages.' };
+    const verdict = await make().audit(rare, new Set(['fake accounts', 'forums', 'sign-up pages']));
+    expect(verdict).toMatchObject({ pass: false, codes: ['rare_token'] });
+    expect(JSON.stringify(verdict)).not.toContain('Brandtwell');
+    expect(claude.standin.requests).toHaveLength(0);
+    // The same name passes the rule, and goes to Claude, when k accounts of the cluster wrote the word.
+    const shared = await make().audit(rare, new Set(['fake accounts', 'brandtwell forums']));
+    expect(shared).toMatchObject({ pass: true, score: 4 });
+    expect(claude.standin.requests).toHaveLength(1);
+    // Digits make an id: never common language.
+    const id = await make().audit({ ...CLEAN, description: 'Users asked about ticket 88213 and fake accounts. The requests targeted forums.' }, NO_TERMS);
+    expect(id).toMatchObject({ pass: false, codes: ['rare_token'] });
   });
 
   it('passes a score-3 rating: the threshold is inclusive', async () => {
@@ -48,7 +77,7 @@ describe('ClaudeAuditor against the Messages API stand-in', () => {
     claude.standin.setDefault(behave.serverError(500));
     const verdict = await make({ maxRetries: 2 }).audit(CLEAN, NO_TERMS);
     expect(verdict.pass).toBe(false);
-    expect(verdict.reasons[0]).toBe(AUDIT_UNAVAILABLE);
+    expect(verdict.codes).toEqual([AUDIT_UNAVAILABLE]);
     expect(claude.standin.requests).toHaveLength(3);
     expect(claude.waits).toHaveLength(2);
   });
@@ -57,7 +86,26 @@ describe('ClaudeAuditor against the Messages API stand-in', () => {
     claude.standin.enqueue(behave.ok({ score: 7, reason: 'x' }), behave.ok({ score: 'high', reason: 'x' }));
     const verdict = await make().audit(CLEAN, NO_TERMS);
     expect(verdict.pass).toBe(false);
-    expect(verdict.reasons[0]).toBe(AUDIT_UNAVAILABLE);
+    expect(verdict.codes).toEqual([AUDIT_UNAVAILABLE]);
     expect(claude.standin.requests).toHaveLength(2);
+  });
+
+  it('catalog build prints the score and a reason code for a failed audit, never Claude\'s reason', async () => {
+    claude.standin.setDefault(behave.ok({ score: 2, reason: 'It singles out Brandtwell Logistics and its Tuesday night shift.' }));
+    const random = seededRandom(3);
+    const centres = [randomUnit(random, 8), randomUnit(random, 8)];
+    const texts = ['write a bedtime story about a brave turtle', 'plan a weekend trip itinerary'];
+    const items: CatalogItem[] = Array.from({ length: 80 }, (_, i) => ({ request: texts[i % 2]!, account: `a${i % 20}`, vector: near(random, centres[i % 2]!, 0.05) }));
+    const printed: string[] = [];
+    const catalog = await assembleCatalog(items, {
+      clusters: 2, random: seededRandom(1), minAccounts: 5, minConversations: 10, vocabularyK: 3, thresholdQuantile: 0.05,
+      policies: { min_share: 0.5, areas: [] }, auditor: make(), embedding: { model_id: 'test/model', dimension: 8 }, facetExtractor: 'claude',
+      now: new Date('2026-11-27T00:00:00Z'), onStep: (line) => printed.push(line),
+    });
+    expect(catalog.clusters.every((c) => !c.named)).toBe(true);
+    const failures = printed.filter((l) => l.includes('privacy audit'));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const line of failures) expect(line).toMatch(/failed the claude privacy audit \(score 2; low_privacy_score\)/);
+    expect(printed.join('\n')).not.toMatch(/Brandtwell|Tuesday|singles out/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slackMessage, sparkline } from '../../src/notify/slack-message.ts';
+import { coarsenSeries } from '../../src/privacy/series-gate.ts';
 import { sampleAreaAlert, sampleNotification } from '../alerts/sample-alert.ts';
 
 const DASHBOARD = 'https://clio.example.test/dashboard';
@@ -44,7 +45,23 @@ describe('slackMessage', () => {
       '*Score*\n8.41 (poisson-z)',
       '*Window*\n2026-11-27 14:00–15:00 UTC',
     ]);
-    expect(json).toContain('▁▁▁▁▁▁▂▃▆█');
+    // The sample's buckets [3, 4, 2, 5, 4, 3, 9, 30, 80, 120] hold counts under the floor: the small ones are summed.
+    expect(json).toContain(`*Conversations over the window*  \`${sparkline([18, 12, 30, 80, 120])}\``);
+  });
+
+  it('shows no bar under the privacy minimums: small buckets are summed with their neighbours, or the line is left out', () => {
+    const barsOf = (series: number[]) => {
+      const section = slackMessage(sampleNotification({ series }), DASHBOARD).blocks.find((b: any) => b.text?.text?.startsWith('*Conversations over the window*')) as any;
+      return section ? (section.text.text as string).match(/`(.*)`/)![1] : undefined;
+    };
+    // Buckets of 1 and 2 around a spike: alone they would be bars a person could count.
+    expect(barsOf([1, 2, 1, 2, 1, 2, 1, 2, 40, 60])).toBe(sparkline(coarsenSeries([1, 2, 1, 2, 1, 2, 1, 2, 40, 60], 10)));
+    expect(barsOf([1, 2, 1, 2, 1, 2, 1, 2, 40, 60])).toHaveLength(3);
+    expect(barsOf([1, 2, 1, 2, 1, 2, 1, 2, 40, 60])).toBe(sparkline([12, 40, 60]));
+    // Quiet buckets (none) stay: no one is in them.
+    expect(barsOf([0, 0, 0, 15, 20])).toBe(sparkline([0, 0, 0, 15, 20]));
+    // A whole window under the floor: no sparkline at all.
+    expect(barsOf([1, 2, 3])).toBeUndefined();
   });
 
   it('names rule, policy areas and parent, and links to the dashboard for the cluster', () => {
@@ -53,8 +70,8 @@ describe('slackMessage', () => {
     const button = (blocks.find((b) => b.type === 'actions') as any).elements[0];
     const url = new URL(button.url);
     expect(url.origin + url.pathname).toBe(DASHBOARD);
-    expect(url.searchParams.get('cluster')).toBe('c-17');
-    expect(url.searchParams.get('alert')).toBe(n.alert.alert_id);
+    // The dashboard's hash route for the cluster page, with the alert to highlight.
+    expect(url.hash).toBe(`#/clusters/c-17?alert=${encodeURIComponent(n.alert.alert_id)}`);
   });
 
   it('has a plain text fallback with the headline figures', () => {
@@ -77,7 +94,7 @@ describe('slackMessage', () => {
 
   it('leaves out the sparkline when there is no series, and the parent when there is none', () => {
     const bare = slackMessage(sampleNotification({ series: [] }, { cluster: { ...n.alert.cluster, parent: null } }), DASHBOARD);
-    expect(JSON.stringify(bare.blocks)).not.toContain('per bucket');
+    expect(JSON.stringify(bare.blocks)).not.toContain('Conversations over the window');
     expect(JSON.stringify(bare.blocks)).toContain('Parent: none');
   });
 });
@@ -97,8 +114,8 @@ describe('slackMessage for a policy-area alert', () => {
     expect((resolved.blocks[0] as any).text.text).toBe('✅ Resolved: Policy area: Weapons');
   });
 
-  it('links to the area\'s series on the dashboard', () => {
+  it('links to the area\'s alerts on the dashboard (an area has no cluster page)', () => {
     const button = (blocks.find((b) => b.type === 'actions') as any).elements[0];
-    expect(new URL(button.url).searchParams.get('cluster')).toBe('area:weapons');
+    expect(new URL(button.url).hash).toBe(`#/alerts?policy_area=weapons&alert=${encodeURIComponent(n.alert.alert_id)}`);
   });
 });

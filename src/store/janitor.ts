@@ -1,0 +1,246 @@
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../log.ts';
+import type { SqlClient } from './sql.ts';
+
+const HOUR_S = 3600;
+const DAY_S = 86_400;
+const DAY_MS = DAY_S * 1000;
+/** A retention month: aggregateMonths × 30 days. */
+const MONTH_MS = 30 * DAY_MS;
+
+/** How long each kind of stored data is kept (config `retention.*`). */
+export interface RetentionPolicy {
+  /** Individual-level rows: seen conversation-id hashes, account hashes per bucket, the recent pool. */
+  individualDays: number;
+  /** Per-bucket counts; older ones are rolled up into one row per hour. */
+  bucketDays: number;
+  /** Hourly counts; older ones are rolled up into one row per (UTC) day. */
+  hourlyDays: number;
+  /** Daily counts, catalog versions (all but the latest) and sent notifications; older ones are deleted. */
+  aggregateMonths: number;
+  /** Rows per statement, so that no sweep holds locks or memory for long. */
+  batchRows: number;
+}
+
+/** What one pass did, per table (row counts only). */
+export interface JanitorReport {
+  removed: Record<string, number>;
+  rolledUp: Record<string, number>;
+  /** False when the pass stopped at its time budget with work left (the next pass goes on). */
+  complete: boolean;
+}
+
+/** The janitor's Prometheus metrics; labels are the closed set of table names and grains. */
+export class RetentionMetrics {
+  readonly removed: Counter<'table'>;
+  readonly rolledUp: Counter<'table' | 'grain'>;
+  readonly passes: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.removed = new Counter({ name: 'clio_retention_rows_removed_total', help: 'Rows deleted by the retention janitor, per table.', labelNames: ['table'], registers });
+    this.rolledUp = new Counter({ name: 'clio_retention_rows_rolled_up_total', help: 'Count rows folded into a coarser row (hour or day) by the retention janitor, per table and grain.', labelNames: ['table', 'grain'], registers });
+    this.passes = new Counter({ name: 'clio_retention_passes_total', help: 'Retention janitor passes run (on the detection leader).', registers });
+  }
+}
+
+export interface JanitorOptions {
+  metrics?: RetentionMetrics;
+  logger?: Logger;
+  /** A pass stops starting new batches after this long; the rest waits for the next pass. Default 2 s. */
+  budgetMs?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Enforces retention on the store, run by the detection leader (one instance at a time; the
+ * statements are idempotent, so an overlap across a change of leader does no harm). Every sweep
+ * works in batches of `batchRows`: delete the oldest individual-level rows; fold per-bucket counts
+ * older than `bucketDays` into hourly rows and hourly rows older than `hourlyDays` into daily rows
+ * (conversations summed; distinct accounts as the largest of the folded rows — a lower bound, since
+ * the account sets are gone by then); delete daily rows, catalog versions (never the latest) and
+ * sent notifications older than `aggregateMonths`.
+ *
+ * Ages are measured against `nowMs`: the monitor passes its event clock (the newest event time
+ * applied), so a backlog or a replayed history keeps what its own windows need. Dedupe holds inside
+ * `individualDays`: a copy of a conversation that arrives more than that after it is counted again,
+ * as nothing about it is kept any more.
+ */
+export class Janitor {
+  private readonly budgetMs: number;
+
+  constructor(
+    private readonly db: SqlClient,
+    private readonly policy: RetentionPolicy,
+    private readonly options: JanitorOptions = {},
+  ) {
+    this.budgetMs = options.budgetMs ?? 2000;
+  }
+
+  async pass(nowMs: number): Promise<JanitorReport> {
+    const started = Date.now();
+    const p = this.policy;
+    const report: JanitorReport = { removed: {}, rolledUp: {}, complete: true };
+    const individual = nowMs - p.individualDays * DAY_MS;
+    // Roll-up boundaries fall on whole hours and days, so a fold never splits one.
+    const toHours = floorTo(nowMs - p.bucketDays * DAY_MS, HOUR_S * 1000);
+    const toDays = floorTo(nowMs - p.hourlyDays * DAY_MS, DAY_MS);
+    const aggregate = floorTo(nowMs - p.aggregateMonths * MONTH_MS, DAY_MS);
+
+    const sweeps: Array<[kind: 'removed' | 'rolledUp', key: string, batch: () => Promise<number>]> = [
+      ['removed', 'seen_conversations', () => this.deleteOlder('seen_conversations', ['id_hash'], 'event_time', individual)],
+      ['removed', 'cluster_accounts', () => this.deleteOlder('cluster_accounts', ['cluster_id', 'product', 'bucket_start', 'account_hash'], 'bucket_start', individual)],
+      ['removed', 'recent_conversations', () => this.deleteOlder('recent_conversations', ['id_hash'], 'event_time', individual)],
+      ['rolledUp', 'cluster_counts/hour', () => this.foldCounts(toHours, HOUR_S)],
+      ['rolledUp', 'traffic_counts/hour', () => this.foldTraffic(toHours, HOUR_S)],
+      ['rolledUp', 'cluster_counts/day', () => this.foldCounts(toDays, DAY_S)],
+      ['rolledUp', 'traffic_counts/day', () => this.foldTraffic(toDays, DAY_S)],
+      ['removed', 'cluster_counts', () => this.deleteOlder('cluster_counts', ['cluster_id', 'product', 'bucket_start'], 'bucket_start', aggregate)],
+      ['removed', 'traffic_counts', () => this.deleteOlder('traffic_counts', ['product', 'bucket_start'], 'bucket_start', aggregate)],
+      ['removed', 'catalog_versions', () => this.deleteCatalogVersions(aggregate)],
+      ['removed', 'alert_outbox', () => this.deleteSentNotifications(aggregate)],
+      ['removed', 'alert_deliveries', () => this.deleteOlder('alert_deliveries', ['alert_id'], 'delivered_at', aggregate)],
+    ];
+    sweeping: for (const [kind, key, batch] of sweeps) {
+      for (;;) {
+        if (Date.now() - started > this.budgetMs) {
+          report.complete = false;
+          break sweeping;
+        }
+        const n = await batch();
+        if (n > 0) {
+          report[kind][key] = (report[kind][key] ?? 0) + n;
+          if (kind === 'removed') this.options.metrics?.removed.inc({ table: key }, n);
+          else {
+            const [table, grain] = key.split('/');
+            this.options.metrics?.rolledUp.inc({ table: table!, grain: grain! }, n);
+          }
+        }
+        if (n < p.batchRows) break;
+      }
+    }
+    this.options.metrics?.passes.inc();
+    if (Object.keys(report.removed).length + Object.keys(report.rolledUp).length > 0) {
+      this.options.logger?.info({ removed: report.removed, rolledUp: report.rolledUp, complete: report.complete }, 'retention pass');
+    }
+    return report;
+  }
+
+  /** Deletes up to batchRows rows of `table` whose `column` is before `beforeMs`; returns how many. */
+  private async deleteOlder(table: string, key: readonly string[], column: string, beforeMs: number): Promise<number> {
+    const k = key.join(', ');
+    const rows = await this.db.query<{ n: string | number }>(
+      `WITH gone AS (
+         DELETE FROM ${table} WHERE (${k}) IN (SELECT ${k} FROM ${table} WHERE ${column} < $1 LIMIT $2) RETURNING 1
+       ) SELECT count(*) AS n FROM gone`,
+      [iso(beforeMs), this.policy.batchRows],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Folds up to batchRows per-cluster count rows before `beforeMs` that do not start a `grainS`
+   * period into the row that does (created if missing). The aligned row stays where it is and
+   * becomes the coarse row, so a fold is never undone and a late arrival folds in on the next pass.
+   */
+  private async foldCounts(beforeMs: number, grainS: number): Promise<number> {
+    const rows = await this.db.query<{ n: string | number }>(
+      `WITH moved AS (
+         DELETE FROM cluster_counts WHERE (cluster_id, product, bucket_start) IN (
+           SELECT cluster_id, product, bucket_start FROM cluster_counts
+            WHERE bucket_start < $1 AND extract(epoch FROM bucket_start)::bigint % $3::bigint <> 0 LIMIT $2)
+         RETURNING cluster_id, product, bucket_start, conversations, unique_accounts
+       ), folded AS (
+         INSERT INTO cluster_counts (cluster_id, product, bucket_start, conversations, unique_accounts)
+         SELECT cluster_id, product, to_timestamp(((extract(epoch FROM bucket_start)::bigint / $3::bigint) * $3::bigint)::double precision), sum(conversations), max(unique_accounts)
+           FROM moved GROUP BY 1, 2, 3
+         ON CONFLICT (cluster_id, product, bucket_start) DO UPDATE
+           SET conversations = cluster_counts.conversations + EXCLUDED.conversations,
+               unique_accounts = GREATEST(cluster_counts.unique_accounts, EXCLUDED.unique_accounts)
+         RETURNING 1
+       ) SELECT (SELECT count(*) FROM moved) AS n, (SELECT count(*) FROM folded) AS f`,
+      [iso(beforeMs), this.policy.batchRows, grainS],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** foldCounts for the all-traffic denominators. */
+  private async foldTraffic(beforeMs: number, grainS: number): Promise<number> {
+    const rows = await this.db.query<{ n: string | number }>(
+      `WITH moved AS (
+         DELETE FROM traffic_counts WHERE (product, bucket_start) IN (
+           SELECT product, bucket_start FROM traffic_counts
+            WHERE bucket_start < $1 AND extract(epoch FROM bucket_start)::bigint % $3::bigint <> 0 LIMIT $2)
+         RETURNING product, bucket_start, conversations
+       ), folded AS (
+         INSERT INTO traffic_counts (product, bucket_start, conversations)
+         SELECT product, to_timestamp(((extract(epoch FROM bucket_start)::bigint / $3::bigint) * $3::bigint)::double precision), sum(conversations)
+           FROM moved GROUP BY 1, 2
+         ON CONFLICT (product, bucket_start) DO UPDATE SET conversations = traffic_counts.conversations + EXCLUDED.conversations
+         RETURNING 1
+       ) SELECT (SELECT count(*) FROM moved) AS n, (SELECT count(*) FROM folded) AS f`,
+      [iso(beforeMs), this.policy.batchRows, grainS],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Catalog versions stored before `beforeMs`, except the latest (the catalog in force). */
+  private async deleteCatalogVersions(beforeMs: number): Promise<number> {
+    const rows = await this.db.query<{ n: string | number }>(
+      `WITH gone AS (
+         DELETE FROM catalog_versions WHERE version IN (
+           SELECT version FROM catalog_versions
+            WHERE created_at < $1 AND version < (SELECT max(version) FROM catalog_versions) ORDER BY version LIMIT $2)
+         RETURNING 1
+       ) SELECT count(*) AS n FROM gone`,
+      [iso(beforeMs), this.policy.batchRows],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Delivered or abandoned notifications older than `beforeMs`; pending ones are never touched. */
+  private async deleteSentNotifications(beforeMs: number): Promise<number> {
+    const rows = await this.db.query<{ n: string | number }>(
+      `WITH gone AS (
+         DELETE FROM alert_outbox WHERE id IN (
+           SELECT id FROM alert_outbox WHERE state IN ('delivered', 'dead') AND coalesce(delivered_at, enqueued_at) < $1 LIMIT $2)
+         RETURNING 1
+       ) SELECT count(*) AS n FROM gone`,
+      [iso(beforeMs), this.policy.batchRows],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+function floorTo(ms: number, stepMs: number): number {
+  return Math.floor(ms / stepMs) * stepMs;
+}
+
+/**
+ * Runs the janitor at most every `intervalMs` of wall-clock time; a failed pass is logged and tried
+ * again at the next interval (retention is never worth stopping detection for).
+ */
+export class JanitorSchedule {
+  private lastRunMs = -Infinity;
+
+  constructor(
+    private readonly janitor: Janitor,
+    private readonly intervalMs: number,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** `force`: run now whatever the interval (the last pass of a replay). */
+  async runIfDue(referenceMs: () => Promise<number | null>, force = false): Promise<JanitorReport | null> {
+    const wall = Date.now();
+    if (!force && wall - this.lastRunMs < this.intervalMs) return null;
+    this.lastRunMs = wall;
+    try {
+      const now = await referenceMs();
+      return now === null ? null : await this.janitor.pass(now);
+    } catch (error) {
+      this.logger?.warn({ err: (error as Error).message }, 'retention pass failed; the next one retries');
+      return null;
+    }
+  }
+}
