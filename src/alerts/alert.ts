@@ -29,6 +29,8 @@ export interface Alert {
   baseline: { conversations: number; share: number };
   ratio: number;
   score: { method: string; value: number };
+  /** The series' language mix over the window (rules over all traffic): only languages that alone pass the privacy minimums. */
+  languages?: Array<{ language: string; share: number }>;
   /** Event time at which the rule fired (or resolved). */
   fired_at: string;
 }

@@ -22,12 +22,13 @@ import { CachedEmbedder } from '../embed/cache.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { HttpEmbedder } from '../embed/http-embedder.ts';
 import { LocalEmbedder } from '../embed/local-embedder.ts';
+import { OnnxEmbedder } from '../embed/onnx-embedder.ts';
 import { ConfigError } from '../errors.ts';
 import { ClaudeFacetExtractor } from '../facets/claude-extractor.ts';
 import type { FacetExtractor } from '../facets/facets.ts';
 import { LocalFacetExtractor } from '../facets/local-extractor.ts';
 
-/** The configured embedder — embedded model or OpenAI-compatible endpoint — behind a text-hash cache. */
+/** The configured embedder — embedded model, ONNX model in-process, or OpenAI-compatible endpoint — behind a text-hash cache. */
 export async function createEmbedder(config: Readonly<Config['embeddings']>): Promise<Embedder> {
   let inner: Embedder;
   if (config.provider === 'http') {
@@ -35,6 +36,8 @@ export async function createEmbedder(config: Readonly<Config['embeddings']>): Pr
       throw new ConfigError('embeddings.http.url', 'and embeddings.http.model are required when embeddings.provider is http (CLIO_EMBEDDINGS_URL, CLIO_EMBEDDINGS_MODEL)');
     }
     inner = await HttpEmbedder.create({ url: config.http.url, model: config.http.model, apiKey: config.http.apiKey ?? undefined });
+  } else if (config.provider === 'onnx') {
+    inner = await OnnxEmbedder.start({ model: config.onnx.model, dir: config.onnx.dir ?? undefined, threads: config.onnx.threads });
   } else {
     inner = await LocalEmbedder.start({ workers: config.workers });
   }

@@ -1,6 +1,6 @@
 import type { Random } from '../generate/random.ts';
 import type { NameAuditor } from './audit.ts';
-import type { Catalog, CatalogCluster } from './catalog.ts';
+import { checkCatalog, type Catalog, type CatalogCluster } from './catalog.ts';
 import { KMeansGrouper, type ParentGrouper } from './hierarchy.ts';
 import { defaultClusterCount, kmeans } from './kmeans.ts';
 import { clusterVocabularies, TermNamer, type ClusterNamer, type Member } from './naming.ts';
@@ -89,6 +89,8 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     );
   };
 
+  // Thresholds before naming: a bad one must fail before any (paid) namer or auditor call.
+  const thresholds = leaves.map((leaf) => calibratedThreshold(leaf.members.map((i) => result.similarity[i]!), o.thresholdQuantile));
   const leafInfo = await describe(leaves.map((l) => l.members), leaves.map((l) => l.centroid));
   o.onStep?.(`named ${leafInfo.filter((l) => l.named).length} of ${leaves.length} clusters`);
   const clusters: CatalogCluster[] = leaves.map((leaf, j) => ({
@@ -98,8 +100,7 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     level: 0,
     centroid: leaf.centroid,
     provisional: false,
-    // Identical texts give a cosine a rounding error above 1; the catalog schema caps it at 1.
-    similarity_threshold: leaf.members.length > 1 ? Math.min(1, quantile(leaf.members.map((i) => result.similarity[i]!), o.thresholdQuantile)) : 0.5,
+    similarity_threshold: thresholds[j]!,
   }));
 
   if (leaves.length >= 4) {
@@ -129,7 +130,9 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     o.onStep?.(`hierarchy (${grouper.name}): ${parents.length} parent clusters`);
   }
 
-  return {
+  // Validated here, where it is computed: a build must not learn at the very end, after writing its
+  // sidecar, that what it made cannot be stored.
+  return checkCatalog({
     version: 1,
     created_at: o.now.toISOString(),
     embedding: o.embedding,
@@ -138,7 +141,24 @@ export async function assembleCatalog(items: readonly CatalogItem[], o: Assemble
     clusters,
     // The baseline's share per area (aggregates only): the prior of each area series.
     ...(classified ? { policy_area_shares: areaSharesOf(items, o.policies) } : {}),
-  };
+  }, 'the assembled catalog');
+}
+
+/**
+ * A cluster's novelty threshold: the `q` quantile of its members' cosine similarity to the
+ * centroid. A cosine lies in [-1, 1], but float rounding puts identical texts (a cluster of one
+ * repeated prompt: scripted accounts) a few ulps above 1, so each similarity is clamped where it is
+ * used. One member gives no spread to calibrate from: 0.5.
+ */
+export function calibratedThreshold(similarities: readonly number[], q: number): number {
+  if (similarities.length < 2) return 0.5;
+  const value = quantile(similarities.map(clampCosine), q);
+  if (!Number.isFinite(value)) throw new RangeError(`a cluster's similarity quantile is ${value}: the embeddings hold non-finite values`);
+  return value;
+}
+
+function clampCosine(x: number): number {
+  return x > 1 ? 1 : x < -1 ? -1 : x;
 }
 
 /** Every taxonomy area's share of the items (0 when none carries it). */

@@ -16,6 +16,7 @@ import type { NameAuditor } from './audit.ts';
 import type { ClusterNamer, Member } from './naming.ts';
 import type { ParentGrouper } from './hierarchy.ts';
 import { writeCatalog, type Catalog } from './catalog.ts';
+import { enforceMinimums } from './minimums.ts';
 import type { PolicyTaxonomy } from './policies.ts';
 import type { PolicyClassifier } from '../classify/classifier.ts';
 import { OfflinePolicyClassifier } from '../classify/offline-classifier.ts';
@@ -111,7 +112,7 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
     requests.map((r, i) => classifierInputOf(redactConversation(conversations[i]!).conversation, { request: r.request, concerning: r.concerning ?? 1, policyAreas: r.policy_areas, degraded: r.degraded ?? false }, vectors[i]!, o.extractor.name)),
   );
   const items: CatalogItem[] = requests.map((r, i) => ({ request: r.request, account: r.account, vector: vectors[i]!, areas: signals[i]!.areas }));
-  const catalog = await assembleCatalog(items, {
+  const catalog = await keepingCheckpoint(work, o.progress, () => assembleCatalog(items, {
     clusters: o.clusters,
     random: seededRandom(o.seed),
     minAccounts: o.minAccounts,
@@ -127,15 +128,34 @@ export async function buildCatalog(o: BuildOptions): Promise<Catalog> {
     facetExtractor: o.extractor.name,
     now: (o.now ?? (() => new Date()))(),
     onStep: (step) => o.progress.note(step),
-  });
+  }));
+  // catalog.json is for anyone who may see aggregates: no cluster under the privacy minimums (a
+  // small cluster's centroid is a few people's embeddings). Each is folded into its nearest cluster.
+  const shareable = enforceMinimums(catalog, items, { minAccounts: o.minAccounts, minConversations: o.minConversations, thresholdQuantile: o.thresholdQuantile });
+  if (shareable.merged > 0) {
+    o.progress.note(`privacy minimums: ${shareable.merged} cluster(s) under them folded into their nearest cluster${shareable.droppedParents > 0 ? `; ${shareable.droppedParents} parent(s) left without leaves dropped` : ''}`);
+  }
   // Known conversations for novelty: a sidecar of individual-level vectors that stays in the secure
   // environment, never part of catalog.json. Written first, so no catalog is ever without its own.
   const exemplars = ExemplarIndex.fromVectors(vectors, { modelId: o.embedder.modelId, dimension: dim, seed: o.seed });
   await exemplars.write(exemplarsPathFor(o.out));
   o.progress.note(`exemplars: ${exemplars.size} known conversations for novelty, threshold ${exemplars.threshold.toFixed(3)}`);
-  await writeCatalog(o.out, catalog);
+  await writeCatalog(o.out, shareable.catalog);
   await rm(work, { recursive: true, force: true });
-  return catalog;
+  return shareable.catalog;
+}
+
+/**
+ * Runs the last stage; if it fails, says that the facets and embeddings already made are kept in
+ * the checkpoint (only a finished catalog removes it), so the same command resumes from them.
+ */
+async function keepingCheckpoint<T>(work: string, progress: Progress, stage: () => Promise<T>): Promise<T> {
+  try {
+    return await stage();
+  } catch (error) {
+    progress.note(`the build failed after facets and embeddings; they are kept in ${work}: the same command resumes from them`);
+    throw error;
+  }
 }
 
 /** Valid conversations of the sample, deduplicated by id; invalid lines are counted and skipped. */

@@ -4,6 +4,8 @@
  * only one language uses) are counted and the clear winner taken. Anything unclear is "und".
  */
 
+import type { Conversation } from '../ingest/conversation.ts';
+
 /** Languages the detector can return, besides "und". */
 export const DETECTABLE_LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'ru', 'zh', 'ja', 'ko', 'ar'] as const;
 export type DetectedLanguage = (typeof DETECTABLE_LANGUAGES)[number] | 'und';
@@ -30,14 +32,31 @@ const LETTER_HINTS: ReadonlyArray<[LatinLanguage, RegExp]> = [
   ['fr', /[êèëœ]/g],
 ];
 
-const SCRIPTS = {
-  hangul: /[\uAC00-\uD7AF\u1100-\u11FF\u3130-\u318F]/g,
-  kana: /[\u3040-\u30FF]/g,
-  han: /[\u4E00-\u9FFF\u3400-\u4DBF]/g,
-  cyrillic: /[\u0400-\u04FF]/g,
-  arabic: /[\u0600-\u06FF\u0750-\u077F]/g,
-  latin: /[A-Za-z\u00C0-\u024F]/g,
-} as const;
+/** Characters per writing system, counted in one pass over UTF-16 units (every range is in the BMP). */
+function countScripts(text: string): { hangul: number; kana: number; han: number; cyrillic: number; arabic: number; latin: number } {
+  let hangul = 0, kana = 0, han = 0, cyrillic = 0, arabic = 0, latin = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
+    } else if (c >= 0xc0 && c <= 0x24f) latin++;
+    else if (c >= 0x400 && c <= 0x4ff) cyrillic++;
+    else if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) arabic++;
+    else if ((c >= 0xac00 && c <= 0xd7af) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f)) hangul++;
+    else if (c >= 0x3040 && c <= 0x30ff) kana++;
+    else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) han++;
+  }
+  return { hangul, kana, han, cyrillic, arabic, latin };
+}
+
+/** Each function word's languages, so a text's words are looked up once. */
+const WORD_LANGUAGES: ReadonlyMap<string, readonly LatinLanguage[]> = (() => {
+  const map = new Map<string, LatinLanguage[]>();
+  for (const [lang, list] of Object.entries(STOPWORDS) as Array<[LatinLanguage, ReadonlySet<string>]>) {
+    for (const word of list) map.set(word, [...(map.get(word) ?? []), lang]);
+  }
+  return map;
+})();
 
 /** Below this much evidence the answer is "und". */
 const MIN_LATIN_WORD_HITS = 2;
@@ -46,13 +65,7 @@ const MIN_SCRIPT_CHARS = 2;
 /** ISO 639-1 code of the text's main language among DETECTABLE_LANGUAGES, or "und". */
 export function detectLanguage(text: string): DetectedLanguage {
   const sample = text.slice(0, 4000);
-  const count = (re: RegExp) => sample.match(re)?.length ?? 0;
-  const hangul = count(SCRIPTS.hangul);
-  const kana = count(SCRIPTS.kana);
-  const han = count(SCRIPTS.han);
-  const cyrillic = count(SCRIPTS.cyrillic);
-  const arabic = count(SCRIPTS.arabic);
-  const latin = count(SCRIPTS.latin);
+  const { hangul, kana, han, cyrillic, arabic, latin } = countScripts(sample);
 
   // One CJK character carries about a word: weigh those scripts up against Latin letters.
   const candidates: Array<[DetectedLanguage | 'latin', number]> = [
@@ -76,10 +89,8 @@ export function detectLanguage(text: string): DetectedLanguage {
 function detectLatin(text: string): DetectedLanguage {
   const lower = text.toLowerCase();
   const tokens = lower.match(/\p{L}+/gu) ?? [];
-  const scores = new Map<LatinLanguage, number>();
-  for (const [lang, list] of Object.entries(STOPWORDS) as Array<[LatinLanguage, ReadonlySet<string>]>) {
-    scores.set(lang, tokens.filter((t) => list.has(t)).length);
-  }
+  const scores = new Map<LatinLanguage, number>(Object.keys(STOPWORDS).map((lang) => [lang as LatinLanguage, 0]));
+  for (const token of tokens) for (const lang of WORD_LANGUAGES.get(token) ?? []) scores.set(lang, scores.get(lang)! + 1);
   for (const [lang, re] of LETTER_HINTS) {
     scores.set(lang, scores.get(lang)! + Math.min(3, lower.match(re)?.length ?? 0));
   }
@@ -91,4 +102,31 @@ function detectLatin(text: string): DetectedLanguage {
 
 function words(list: string): ReadonlySet<string> {
   return new Set(list.split(' '));
+}
+
+/** How much of the first user message the counting path reads: enough to tell the language, cheap at ingest rates. */
+const SEGMENT_SCAN_CHARS = 300;
+const LANGUAGE_CODE = /^([a-z]{2,3})(?:[-_][a-z0-9]{2,8})*$/i;
+const NOT_A_LANGUAGE = new Set(['und', 'mul', 'zxx', 'mis']);
+
+/**
+ * The language a conversation is counted under (its `lang:<code>` segment), or null when unknown:
+ * metadata.language when the sender gives an ISO 639 code (its primary subtag: "pt-BR" → "pt"), as
+ * metadata.product is taken from the sender; else the detector over the start of the first user
+ * message. Only the code leaves this function, never text.
+ */
+export function conversationLanguage(conversation: Conversation): string | null {
+  const given = conversation.metadata?.language;
+  if (typeof given === 'string') {
+    const m = LANGUAGE_CODE.exec(given.trim());
+    // und, mul, zxx: "undetermined", "multiple", "no linguistic content" say nothing; detect instead.
+    if (m && !NOT_A_LANGUAGE.has(m[1]!.toLowerCase())) return m[1]!.toLowerCase();
+  }
+  const first = conversation.messages.find((m) => m.role === 'user');
+  if (!first) return null;
+  const text = typeof first.content === 'string'
+    ? first.content.slice(0, SEGMENT_SCAN_CHARS)
+    : first.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').slice(0, SEGMENT_SCAN_CHARS);
+  const detected = detectLanguage(text);
+  return detected === 'und' ? null : detected;
 }

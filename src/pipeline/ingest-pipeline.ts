@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { IdHasher } from '../privacy/account-hash.ts';
 import type { PipelineMetrics } from '../service/metrics.ts';
 import type { ChunkOutcome, CountedConversation, IngestStore } from '../store/ingest-store.ts';
+import { conversationLanguage } from '../facets/language.ts';
 
 /**
  * Conversations per assigner call; a heartbeat follows each. Large enough to keep every embedding
@@ -93,6 +94,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
         ancestorIds: a.ancestorIds,
         policyAreas: a.policyAreas,
         product: productSegment(v.value.conversation.metadata?.product),
+        language: conversationLanguage(v.value.conversation),
         request: a.novelty ? { nearestClusterId: a.clusterId, embedding: a.novelty.embedding, summaryWords: a.novelty.summaryWords } : undefined,
         offset: v.offset,
       };

@@ -60,7 +60,7 @@ describe('parseRules: defaults', () => {
       name: 'r',
       kind: 'spike',
       description: 'test rule',
-      match: { policyAreas: null, clusterIds: null, levels: ['leaf', 'parent'], product: null },
+      match: { policyAreas: null, clusterIds: null, levels: ['leaf', 'parent'], product: null, language: null },
       bucketSeconds: 300,
       windowSeconds: 3600,
       baselineSeconds: 7 * 86400,
@@ -404,7 +404,7 @@ function checkShipped(rules: readonly Rule[]): void {
   const byName = new Map(rules.map((r) => [r.name, r]));
   expect([...byName.keys()].sort()).toEqual(['computer-use-areas', 'emerging-clusters', 'policy-areas', 'topic-spike']);
   const areas = byName.get('policy-areas')!;
-  expect(areas.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['area'], product: null });
+  expect(areas.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['area'], product: null, language: null });
   expect(ruleAreas(areas, FINAL_AREAS)).toEqual(FINAL_AREAS);
   for (const grave of ['child-safety', 'weapons', 'violent-extremism']) expect(severityOf(areas, [grave])).toBe('critical');
   expect(severityOf(areas, ['scraping'])).toBe('warning');
@@ -413,7 +413,7 @@ function checkShipped(rules: readonly Rule[]): void {
   expect(cu).toMatchObject({ kind: 'spike', severity: 'critical', correction: 'bonferroni', channel: '#tns-computer-use', match: { product: 'computer-use', levels: ['area'], policyAreas: null } });
   expect(cu.windowSeconds).toBeLessThan(areas.windowSeconds);
   const topics = byName.get('topic-spike')!;
-  expect(topics.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['leaf', 'parent'], product: null });
+  expect(topics.match).toEqual({ policyAreas: null, clusterIds: null, levels: ['leaf', 'parent'], product: null, language: null });
   // Hundreds of clusters: a higher bar than the areas'.
   expect(topics.minRatio).toBeGreaterThan(areas.minRatio);
   expect(topics.significance).toBeLessThan(areas.significance);
