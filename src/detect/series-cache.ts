@@ -1,50 +1,134 @@
-import type { DetectionStore } from '../store/detection-store.ts';
+/** Where the cache reads counts: the store (DetectionStore), or a backtest's snapshot of it. */
+export interface CountSource {
+  countsBetween(product: string, fromMs: number, toMs: number): Promise<Iterable<{ clusterId: string | null; bucketStartMs: number; conversations: number }>>;
+}
+
+/** One product segment's counts: a dense column per cluster, indexed by bucket from `originMs`. */
+interface Segment {
+  originMs: number;
+  capacity: number;
+  /** cluster id ('' = total traffic) → conversations per bucket (0 = none stored) */
+  columns: Map<string, Float64Array>;
+}
 
 /**
  * Recent counts per (product segment, cluster, bucket) held in memory, so that judging a window
  * does not re-read weeks of history. Each refresh re-reads only the recent stretch where late
  * conversations can still land; older buckets are dropped past the longest horizon a rule needs.
+ * Counts are dense columns per cluster: reading a cluster's weeks of buckets is a tight loop over
+ * one array, not a map lookup per bucket (a backtest reads hundreds of clusters per window).
  */
 export class SeriesCache {
-  /** product → bucket start → cluster id ('' = total traffic) → conversations */
-  private readonly counts = new Map<string, Map<number, Map<string, number>>>();
+  private readonly segments = new Map<string, Segment>();
   private readonly loadedFrom = new Map<string, number>();
 
-  constructor(private readonly store: DetectionStore, private readonly bucketMs: number) {}
+  constructor(private readonly store: CountSource, private readonly bucketMs: number) {}
 
   /** Loads [fromMs, toMs) of a segment: everything new to the cache, or just the recent stretch that may have changed. */
   async refresh(product: string, fromMs: number, toMs: number, recentMs: number): Promise<void> {
     const loaded = this.loadedFrom.get(product);
     const start = loaded === undefined || loaded > fromMs ? fromMs : Math.max(fromMs, toMs - recentMs);
-    const byBucket = this.counts.get(product) ?? new Map<number, Map<string, number>>();
-    this.counts.set(product, byBucket);
-    for (let b = floorTo(start, this.bucketMs); b < toMs; b += this.bucketMs) byBucket.delete(b);
+    const segment = this.segment(product, floorTo(start, this.bucketMs), toMs);
+    const first = this.indexOf(segment, floorTo(start, this.bucketMs));
+    const end = Math.max(first, Math.ceil((toMs - segment.originMs) / this.bucketMs));
+    for (const column of segment.columns.values()) column.fill(0, first, Math.min(end, segment.capacity));
     for (const row of await this.store.countsBetween(product, start, toMs)) {
-      let clusters = byBucket.get(row.bucketStartMs);
-      if (!clusters) byBucket.set(row.bucketStartMs, (clusters = new Map()));
-      clusters.set(row.clusterId ?? '', row.conversations);
+      const offset = row.bucketStartMs - segment.originMs;
+      if (offset < 0 || offset % this.bucketMs !== 0) continue;
+      const i = offset / this.bucketMs;
+      const id = row.clusterId ?? '';
+      // The store may hold rows past toMs's bucket only when asked for them; grow for safety.
+      if (i >= segment.capacity) this.grow(segment, i + 1);
+      let column = segment.columns.get(id);
+      if (!column) segment.columns.set(id, (column = new Float64Array(segment.capacity)));
+      column[i] = row.conversations;
     }
     this.loadedFrom.set(product, Math.min(loaded ?? fromMs, fromMs));
   }
 
   /** Forgets buckets before this time. */
   prune(beforeMs: number): void {
-    for (const [product, byBucket] of this.counts) {
-      for (const bucket of byBucket.keys()) if (bucket < beforeMs) byBucket.delete(bucket);
+    for (const [product, segment] of this.segments) {
+      const drop = Math.min(segment.capacity, Math.max(0, Math.ceil((beforeMs - segment.originMs) / this.bucketMs)));
+      if (drop > 0) {
+        for (const column of segment.columns.values()) {
+          column.copyWithin(0, drop);
+          column.fill(0, segment.capacity - drop);
+        }
+        segment.originMs += drop * this.bucketMs;
+      }
       this.loadedFrom.set(product, Math.max(this.loadedFrom.get(product) ?? beforeMs, beforeMs));
     }
   }
 
-  /** Conversations per step of `stepMs` over [fromMs, toMs) for a cluster ('' = total traffic). */
-  series(product: string, clusterId: string, fromMs: number, toMs: number, stepMs: number): number[] {
-    const byBucket = this.counts.get(product);
-    const out = new Array<number>(Math.max(0, Math.round((toMs - fromMs) / stepMs))).fill(0);
-    if (!byBucket) return out;
-    for (let b = fromMs; b < toMs; b += this.bucketMs) {
-      const n = byBucket.get(b)?.get(clusterId);
-      if (n) out[Math.floor((b - fromMs) / stepMs)]! += n;
+  /**
+   * Conversations per step of `stepMs` over [fromMs, toMs) for a cluster ('' = total traffic). A
+   * typed array: a pass reads weeks of buckets for hundreds of clusters, kept off the collected heap.
+   */
+  series(product: string, clusterId: string, fromMs: number, toMs: number, stepMs: number): Float64Array {
+    const out = new Float64Array(Math.max(0, Math.round((toMs - fromMs) / stepMs)));
+    const segment = this.segments.get(product);
+    const column = segment?.columns.get(clusterId);
+    if (!segment || !column) return out;
+    const offset = fromMs - segment.originMs;
+    // Only bucket starts are stored: a span off the bucket grid holds nothing.
+    if (offset % this.bucketMs !== 0) return out;
+    const bucketsPerStep = stepMs / this.bucketMs;
+    const buckets = Math.ceil((toMs - fromMs) / this.bucketMs);
+    const base = offset / this.bucketMs;
+    const from = Math.max(0, -base);
+    const to = Math.min(buckets, segment.capacity - base);
+    if (bucketsPerStep === 1) {
+      for (let k = from; k < to; k++) {
+        const n = column[base + k]!;
+        if (n) out[k]! += n;
+      }
+    } else {
+      for (let k = from; k < to; k++) {
+        const n = column[base + k]!;
+        if (n) out[Math.floor((k * this.bucketMs) / stepMs)]! += n;
+      }
     }
     return out;
+  }
+
+  /** The segment of a product, its columns covering [fromMs, toMs) (grown or re-based as needed). */
+  private segment(product: string, fromMs: number, toMs: number): Segment {
+    let segment = this.segments.get(product);
+    const needed = (origin: number) => Math.max(1, Math.ceil((toMs - origin) / this.bucketMs));
+    if (!segment) {
+      segment = { originMs: fromMs, capacity: needed(fromMs), columns: new Map() };
+      this.segments.set(product, segment);
+      return segment;
+    }
+    if (fromMs < segment.originMs) {
+      const shift = (segment.originMs - fromMs) / this.bucketMs;
+      const capacity = Math.max(segment.capacity + shift, needed(fromMs));
+      for (const [id, column] of segment.columns) {
+        const moved = new Float64Array(capacity);
+        moved.set(column, shift);
+        segment.columns.set(id, moved);
+      }
+      segment.originMs = fromMs;
+      segment.capacity = capacity;
+    }
+    if (needed(segment.originMs) > segment.capacity) this.grow(segment, needed(segment.originMs));
+    return segment;
+  }
+
+  /** Room for at least `length` buckets, doubling so that a live detector's steady growth stays amortised. */
+  private grow(segment: Segment, length: number): void {
+    const capacity = Math.max(length, segment.capacity * 2);
+    for (const [id, column] of segment.columns) {
+      const grown = new Float64Array(capacity);
+      grown.set(column);
+      segment.columns.set(id, grown);
+    }
+    segment.capacity = capacity;
+  }
+
+  private indexOf(segment: Segment, ms: number): number {
+    return Math.max(0, Math.floor((ms - segment.originMs) / this.bucketMs));
   }
 }
 

@@ -50,6 +50,16 @@ export interface SpikeParams {
   minConversations: number;
 }
 
+/**
+ * A series as two columns, oldest → newest: the same figures as BucketCounts[] without an object
+ * per bucket (the detector passes hundreds of clusters × weeks of buckets per window).
+ */
+export interface SeriesColumns {
+  conversations: ArrayLike<number>;
+  /** Same length as conversations. */
+  traffic: ArrayLike<number>;
+}
+
 export interface ClusterSeries {
   id: string;
   /** Oldest → newest; the last windowBuckets are the current window. Start it when the cluster started to exist. */
@@ -61,6 +71,14 @@ export interface ClusterSeries {
    */
   prior?: { share: number };
 }
+
+/** A ClusterSeries given as columns (what the detector passes). */
+export interface ColumnSeries extends Omit<ClusterSeries, 'series'> {
+  series: SeriesColumns;
+}
+
+/** A series either way: objects per bucket (simple to write) or columns (cheap to pass by the hundred). */
+export type AnySeries = ClusterSeries | ColumnSeries;
 
 /**
  * The test that bound the decision. binomial-share: the window's share against the baseline's
@@ -166,11 +184,18 @@ interface Totals {
   others: number;
 }
 
-function totalsOver(series: readonly BucketCounts[], reference: readonly number[], { start, end }: Span): Totals {
+/** The columns of a series given either way (objects per bucket are converted once). */
+export function columnsOf(series: AnySeries['series']): SeriesColumns {
+  if (!Array.isArray(series)) return series as SeriesColumns;
+  const rows = series as readonly BucketCounts[];
+  return { conversations: rows.map((b) => b.conversations), traffic: rows.map((b) => b.traffic) };
+}
+
+function totalsOver(series: SeriesColumns, reference: ArrayLike<number>, { start, end }: Span): Totals {
   let conversations = 0;
   let others = 0;
   for (let t = start; t < end; t++) {
-    const c = series[t]!.conversations;
+    const c = series.conversations[t]!;
     conversations += c;
     others += Math.max(0, reference[t]! - c);
   }
@@ -188,7 +213,7 @@ interface TrailingBlocks {
   total: Totals;
 }
 
-function trailingBlocksOf(series: readonly BucketCounts[], reference: readonly number[], trailing: Span, windowBuckets: number): TrailingBlocks {
+function trailingBlocksOf(series: SeriesColumns, reference: ArrayLike<number>, trailing: Span, windowBuckets: number): TrailingBlocks {
   const n = Math.floor((trailing.end - trailing.start) / windowBuckets);
   const counts = new Float64Array(n);
   const exposures = new Float64Array(n);
@@ -219,13 +244,14 @@ interface Judgement {
  * of — total traffic, or the robust reference — and must include the cluster's own conversations
  * (detectSpikes adds them back when the cluster was trimmed out of the robust reference).
  */
-export function evaluateSpike(cluster: ClusterSeries, reference: readonly number[], params: SpikeParams): SpikeEvaluation {
+export function evaluateSpike(cluster: AnySeries, reference: ArrayLike<number>, params: SpikeParams): SpikeEvaluation {
   checkParams(params);
-  const { series } = cluster;
-  if (reference.length !== series.length) {
-    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${cluster.id} has ${series.length}`);
+  const series = columnsOf(cluster.series);
+  const length = series.conversations.length;
+  if (reference.length !== length) {
+    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${cluster.id} has ${length}`);
   }
-  const plan = planOf(series.length, params);
+  const plan = planOf(length, params);
   const window = totalsOver(series, reference, plan.window);
   const judgement = plan.enoughHistory ? judgeAgainstHistory(series, reference, plan, window, params) : judgeAgainstPrior(cluster.prior, window);
   return {
@@ -239,7 +265,7 @@ export function evaluateSpike(cluster: ClusterSeries, reference: readonly number
   };
 }
 
-function judgeAgainstHistory(series: readonly BucketCounts[], reference: readonly number[], plan: Plan, window: Totals, params: SpikeParams): Judgement {
+function judgeAgainstHistory(series: SeriesColumns, reference: ArrayLike<number>, plan: Plan, window: Totals, params: SpikeParams): Judgement {
   const trailing = trailingBlocksOf(series, reference, plan.trailing, params.windowBuckets);
   const base = plan.seasonal ? plan.expectation.map((span) => totalsOver(series, reference, span)).reduce(added) : trailing.total;
   // With no other traffic the share cannot move (the cluster is all there is): nothing to test.
@@ -291,14 +317,14 @@ function negativeBinomialTest(window: Totals, base: Totals, windows: number, exp
  * to a rise of `rise`×, with the in-control mean of each bucket following its reference traffic.
  * It catches a modest rise sustained since before the window, which no single window shows.
  */
-function cusumTest(series: readonly BucketCounts[], reference: readonly number[], from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
+function cusumTest(series: SeriesColumns, reference: ArrayLike<number>, from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
   const counts: number[] = [];
   const means: number[] = [];
-  for (let t = from; t < series.length; t++) {
-    const mean = rate * Math.max(0, reference[t]! - series[t]!.conversations);
+  for (let t = from; t < series.conversations.length; t++) {
+    const mean = rate * Math.max(0, reference[t]! - series.conversations[t]!);
     // A bucket without other traffic has no expectation to compare with.
     if (mean > 0) {
-      counts.push(series[t]!.conversations);
+      counts.push(series.conversations[t]!);
       means.push(mean);
     }
   }
@@ -413,14 +439,14 @@ function minusLog10(p: number): number {
  * together must be disjoint (one level of the hierarchy); series of different lengths are aligned
  * on their newest bucket.
  */
-export function robustReference(clusters: readonly ClusterSeries[], params: SpikeParams): number[] {
+export function robustReference(clusters: readonly AnySeries[], params: SpikeParams): number[] {
   checkParams(params);
-  return referenceWithout(clusters, trimmedClusters(clusters, params));
+  return Array.from(referenceWithout(clusters, trimmedClusters(clusters, params)));
 }
 
 /** Indices of the clusters to trim, ranked by standardised excess over a raw-traffic expectation. */
-function trimmedClusters(clusters: readonly ClusterSeries[], params: SpikeParams): Set<number> {
-  const z = clusters.map((c) => standardisedExcess(c.series, params));
+function trimmedClusters(clusters: readonly AnySeries[], params: SpikeParams): Set<number> {
+  const z = clusters.map((c) => standardisedExcess(columnsOf(c.series), params));
   const order = z.map((_, i) => i).sort((a, b) => z[b]! - z[a]!);
   const top = Math.ceil(TRIM_FRACTION * clusters.length);
   // With very few clusters keep at least one untrimmed where possible.
@@ -429,41 +455,44 @@ function trimmedClusters(clusters: readonly ClusterSeries[], params: SpikeParams
 }
 
 /** (window − expected) / √expected, the expectation scaled by raw traffic: how far a cluster moved. */
-function standardisedExcess(series: readonly BucketCounts[], params: SpikeParams): number {
-  const { window, trailing } = planOf(series.length, params);
+function standardisedExcess(series: SeriesColumns, params: SpikeParams): number {
+  const { window, trailing } = planOf(series.conversations.length, params);
   const [inWindow, windowTraffic] = sums(series, window);
   const [inBaseline, baselineTraffic] = sums(series, trailing);
   const expected = baselineTraffic > 0 ? (inBaseline * windowTraffic) / baselineTraffic : 0;
   return (inWindow - expected) / Math.sqrt(Math.max(1, expected));
 }
 
-function sums(series: readonly BucketCounts[], { start, end }: Span): [number, number] {
+function sums(series: SeriesColumns, { start, end }: Span): [number, number] {
   let conversations = 0;
   let traffic = 0;
   for (let t = start; t < end; t++) {
-    conversations += series[t]!.conversations;
-    traffic += series[t]!.traffic;
+    conversations += series.conversations[t]!;
+    traffic += series.traffic[t]!;
   }
   return [conversations, traffic];
 }
 
 /** Traffic per bucket (taken from the longest series: all carry the same totals) minus the trimmed clusters. */
-function referenceWithout(clusters: readonly ClusterSeries[], trimmed: ReadonlySet<number>): number[] {
-  const longest = clusters.reduce<readonly BucketCounts[]>((a, c) => (c.series.length > a.length ? c.series : a), []);
-  const reference = longest.map((b) => b.traffic);
+function referenceWithout(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>): Float64Array {
+  const columns = clusters.map((c) => columnsOf(c.series));
+  const longest = columns.reduce<SeriesColumns>((a, c) => (c.conversations.length > a.conversations.length ? c : a), { conversations: [], traffic: [] });
+  // Typed arrays: weeks of buckets × hundreds of clusters per window stay off the collected heap.
+  const reference = Float64Array.from(longest.traffic);
   for (const i of trimmed) {
-    const { series } = clusters[i]!;
+    const series = columns[i]!.conversations;
     const offset = reference.length - series.length;
-    for (let t = 0; t < series.length; t++) reference[offset + t]! -= series[t]!.conversations;
+    for (let t = 0; t < series.length; t++) reference[offset + t]! -= series[t]!;
   }
   return reference.map((r) => Math.max(0, r));
 }
 
 /** A cluster's share is always of traffic that includes itself, even when it was trimmed from the reference. */
-function ownReference(series: readonly BucketCounts[], reference: readonly number[], trimmed: boolean): readonly number[] {
-  if (!trimmed && series.length === reference.length) return reference;
-  const own = reference.slice(reference.length - series.length);
-  if (trimmed) for (let t = 0; t < own.length; t++) own[t]! += series[t]!.conversations;
+function ownReference(series: SeriesColumns, reference: Float64Array, trimmed: boolean): ArrayLike<number> {
+  const length = series.conversations.length;
+  if (!trimmed && length === reference.length) return reference;
+  const own = reference.slice(reference.length - length);
+  if (trimmed) for (let t = 0; t < own.length; t++) own[t]! += series.conversations[t]!;
   return own;
 }
 
@@ -473,12 +502,12 @@ function ownReference(series: readonly BucketCounts[], reference: readonly numbe
  * and at least minConversations in the window: significance alone would alert on tiny or
  * negligible rises in big clusters.
  */
-export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikeParams, kind: SeriesKind = 'disjoint'): SpikeVerdict[] {
+export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams, kind: SeriesKind = 'disjoint'): SpikeVerdict[] {
   checkParams(params);
   const trimmed = kind === 'disjoint' ? trimmedClusters(clusters, params) : new Set<number>();
   const reference = referenceWithout(clusters, trimmed);
   const evaluations = clusters.map((c, i) =>
-    evaluateSpike({ ...c, prior: priorInReference(clusters, trimmed, i) }, ownReference(c.series, reference, trimmed.has(i)), params),
+    evaluateSpike({ ...c, prior: priorInReference(clusters, trimmed, i) }, ownReference(columnsOf(c.series), reference, trimmed.has(i)), params),
   );
   const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
   const significant = correct(evaluations.map((e) => e.pValue), params.alpha);
@@ -497,7 +526,7 @@ export function detectSpikes(clusters: readonly ClusterSeries[], params: SpikePa
  * trimmed changed with the noise of each window, so parents flapped until history took over.
  * A trimmed cluster without a prior counts with its share of the traffic over its whole series.
  */
-function priorInReference(clusters: readonly ClusterSeries[], trimmed: ReadonlySet<number>, i: number): ClusterSeries['prior'] {
+function priorInReference(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>, i: number): ClusterSeries['prior'] {
   const own = clusters[i]!.prior;
   if (own === undefined) return undefined;
   let elsewhere = 0;
@@ -506,7 +535,8 @@ function priorInReference(clusters: readonly ClusterSeries[], trimmed: ReadonlyS
     const c = clusters[j]!;
     if (c.prior !== undefined) elsewhere += c.prior.share;
     else {
-      const [conversations, traffic] = sums(c.series, { start: 0, end: c.series.length });
+      const columns = columnsOf(c.series);
+      const [conversations, traffic] = sums(columns, { start: 0, end: columns.conversations.length });
       elsewhere += traffic > 0 ? conversations / traffic : 0;
     }
   }

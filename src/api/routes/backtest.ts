@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import { backtest, backtestableRules, snapshotFor } from '../../detect/backtest.ts';
+import { parseRuleDocument, ruleLimitsOf, RulesError, type RuleSet } from '../../rules/rules.ts';
+import { readPolicyAreas } from '../../rules/areas.ts';
+import { ApiError, errorResponses } from '../auth/errors.ts';
+import { principalOf } from '../auth/hook.ts';
+import type { WorkbenchDeps } from '../deps.ts';
+import { readModelOf } from '../read-model.ts';
+import { rulesErrorDetails } from './rules.ts';
+
+const DAY_MS = 86_400_000;
+/** The default period: the last week of stored counts. */
+const DEFAULT_PERIOD_MS = 7 * DAY_MS;
+/** The longest period one backtest judges. */
+export const MAX_PERIOD_MS = 31 * DAY_MS;
+/** The most rules one backtest takes. */
+const MAX_RULES = 50;
+
+const backtestAlertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rule', 'kind', 'cluster_id', 'cluster_name', 'subject', 'started_at', 'resolved_at', 'ratio'],
+  properties: {
+    rule: { type: 'string' },
+    kind: { enum: ['spike'] },
+    cluster_id: { type: 'string' },
+    cluster_name: { type: 'string' },
+    subject: { enum: ['cluster', 'policy_area'] },
+    started_at: { type: 'string' },
+    resolved_at: { type: ['string', 'null'] },
+    ratio: { type: 'number' },
+  },
+} as const;
+
+/**
+ * POST /api/backtest: candidate rules (the files' spelling, validated by the same code as the rules
+ * files) run over the stored counts of a period by the live detector's own code, beside the rules
+ * in force over the same period. Spike rules only: emerging rules need conversations that are not
+ * kept that long (they are listed in `skipped`).
+ */
+export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps): Promise<void> {
+  const model = readModelOf(deps);
+  const limits = ruleLimitsOf(deps.config);
+  let shippedAreas: ReturnType<typeof readPolicyAreas> | null = null;
+  const taxonomy = () => {
+    const areas = deps.rules().areas;
+    if (areas) return areas;
+    try {
+      shippedAreas ??= readPolicyAreas();
+    } catch {
+      shippedAreas = [];
+    }
+    return shippedAreas;
+  };
+
+  app.post<{ Body: { rules: unknown[]; from?: string; to?: string } }>(
+    '/api/backtest',
+    {
+      config: { role: 'analyst' },
+      schema: {
+        summary: 'The alerts candidate rules would have raised over the stored counts, beside those of the rules in force',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rules'],
+          properties: {
+            rules: { type: 'array', minItems: 1, maxItems: MAX_RULES, items: { type: 'object' }, description: 'rules as in the YAML files' },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'to', 'candidate', 'current', 'skipped', 'took_ms'],
+            properties: {
+              from: { type: 'string' },
+              to: { type: 'string' },
+              candidate: { type: 'array', items: backtestAlertSchema },
+              current: { type: 'array', items: backtestAlertSchema },
+              skipped: { type: 'array', items: { type: 'string' }, description: 'rules not backtested (emerging rules)' },
+              took_ms: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      let candidate: RuleSet;
+      try {
+        candidate = parseRuleDocument({ rules: request.body.rules }, 'backtest', limits, taxonomy());
+      } catch (error) {
+        if (error instanceof RulesError) throw new ApiError(400, `the rules are not valid: ${error.problem}`, rulesErrorDetails(error));
+        throw error;
+      }
+      const catalog = deps.catalog();
+      if (!catalog) throw new ApiError(409, 'no catalog is loaded: there is nothing to backtest against');
+      const bucketMs = model.bucketMs;
+      const closed = await model.closedThrough();
+      if (closed === null) throw new ApiError(409, 'no counts are stored yet');
+      const toMs = alignDown(request.body.to ? Date.parse(request.body.to) : closed, bucketMs);
+      const fromMs = alignDown(request.body.from ? Date.parse(request.body.from) : toMs - DEFAULT_PERIOD_MS, bucketMs);
+      if (!(toMs > fromMs)) throw new ApiError(400, 'from must be before to', [{ path: 'body/from', message: 'not before to' }]);
+      if (toMs - fromMs > MAX_PERIOD_MS) throw new ApiError(400, `a backtest covers at most ${MAX_PERIOD_MS / DAY_MS} days`, [{ path: 'body/from', message: 'period too long' }]);
+      await deps.access.record(principal, 'backtest.run', candidate.rules.map((r) => r.name).join(','));
+
+      const started = performance.now();
+      const common = {
+        db: deps.db, catalog, fromMs, toMs, bucketMs,
+        privacy: { minAccounts: deps.config.privacy.minAccounts, minConversations: deps.config.privacy.minConversations },
+        policyAreas: taxonomy(), logger: deps.logger.child({ component: 'backtest' }, { level: 'warn' }),
+      };
+      const inForce = deps.rules();
+      const withAreas = (set: RuleSet): RuleSet => (set.areas ? set : { ...set, areas: [...taxonomy()] });
+      // One read of the stored counts serves both runs.
+      const snapshot = await snapshotFor(deps.db, [candidate.rules, inForce.rules], fromMs, toMs, bucketMs);
+      const candidateResult = await backtest({ ...common, snapshot, rules: withAreas(candidate) });
+      const currentResult = await backtest({ ...common, snapshot, rules: withAreas(inForce) });
+      const skipped = candidate.rules.filter((r) => !backtestableRules([r]).length).map((r) => r.name);
+      return {
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        candidate: candidateResult.alerts,
+        current: currentResult.alerts,
+        skipped,
+        took_ms: Math.round(performance.now() - started),
+      };
+    },
+  );
+}
+
+function alignDown(ms: number, stepMs: number): number {
+  return Math.floor(ms / stepMs) * stepMs;
+}

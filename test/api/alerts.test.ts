@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
+import type { SqlClient } from '../../src/store/sql.ts';
+import { findCanary } from '../helpers/canary.ts';
+import { feedFixture, fixtureRules, HOUR, openReadWorkbench, SURGE_START, T0, type ReadWorkbench } from './read-fixture.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('GET /api/alerts', () => {
+  let db: SqlClient;
+  let wb: ReadWorkbench;
+  const bodies: string[] = [];
+
+  beforeAll(async () => {
+    db = await openPglite(MEMORY_STORE);
+    const rules = fixtureRules();
+    await feedFixture(db, rules);
+    // An earlier episode, notified and resolved (as the outbox holds it), to list beside the live one.
+    await db.query(
+      `INSERT INTO alert_outbox (id, alert_id, payload) VALUES ($1, $2, $3::jsonb), ($4, $2, $5::jsonb)`,
+      [
+        'topic-rise/c-big/2026-11-20T03:00:00Z:firing:1', 'topic-rise/c-big/2026-11-20T03:00:00Z',
+        JSON.stringify(notification('spike', T0 + 4 * HOUR)), 'topic-rise/c-big/2026-11-20T03:00:00Z:resolved', JSON.stringify(notification('resolved', T0 + 6 * HOUR)),
+      ],
+    );
+    wb = await openReadWorkbench(db, rules);
+  }, 240_000);
+  afterAll(async () => {
+    await wb?.close();
+    await db?.close();
+  });
+
+  function notification(kind: 'spike' | 'resolved', firedAtMs: number) {
+    return {
+      id: `topic-rise/c-big/2026-11-20T03:00:00Z:${kind === 'spike' ? 'firing:1' : 'resolved'}`, channel: null, series: [1, 2], update: kind === 'resolved',
+      alert: {
+        alert_id: 'topic-rise/c-big/2026-11-20T03:00:00Z', kind, rule: 'topic-rise', severity: 'warning', subject: 'cluster',
+        cluster: { id: 'c-big', name: 'Topic c-big', description: 'Requests about c-big.', policy_areas: ['fraud'], parent: { id: 'p-1', name: 'Topic group one' } },
+        window: { start: iso(T0 + 3 * HOUR), end: iso(T0 + 4 * HOUR) }, observed: { conversations: 500, unique_accounts: 150, share: 0.9 },
+        baseline: { conversations: 200, share: 0.8 }, ratio: 2.5, score: { method: 'binomial-share', value: 9 }, fired_at: iso(firedAtMs),
+      },
+    };
+  }
+
+  const get = async (url: string, role: 'viewer' | null = 'viewer') => {
+    const res = await wb.app.inject({ method: 'GET', url, headers: role ? wb.as(role) : {} });
+    bodies.push(res.body);
+    return res;
+  };
+
+  it('needs a token', async () => {
+    expect((await get('/api/alerts', null)).statusCode).toBe(401);
+  });
+
+  it('lists firing and resolved episodes, newest first, with the alert schema aggregates', async () => {
+    const body = (await get('/api/alerts')).json();
+    expect(body.alerts).toHaveLength(2);
+    const [mid, big] = body.alerts;
+    expect(mid).toMatchObject({
+      id: `topic-rise/c-mid/${iso(SURGE_START).replace('.000Z', 'Z')}`, rule: 'topic-rise', kind: 'spike', severity: 'warning', state: 'firing',
+      started_at: iso(SURGE_START), resolved_at: null, subject: 'cluster', cluster: { id: 'c-mid', name: 'Topic c-mid', policy_areas: [] }, conversations: 96,
+    });
+    expect(mid.ratio).toBeGreaterThan(2);
+    expect(mid.accounts).toBeGreaterThanOrEqual(10);
+    expect(mid.observed_share).toBeGreaterThan(mid.expected_share);
+    expect(Object.keys(mid).sort()).toEqual(
+      ['accounts', 'cluster', 'conversations', 'expected_share', 'id', 'kind', 'observed_share', 'ratio', 'resolved_at', 'rule', 'severity', 'started_at', 'state', 'subject'],
+    );
+    expect(big).toMatchObject({
+      id: 'topic-rise/c-big/2026-11-20T03:00:00Z', state: 'resolved', started_at: iso(T0 + 3 * HOUR), resolved_at: iso(T0 + 6 * HOUR),
+      observed_share: 0.9, expected_share: 0.8, ratio: 2.5, conversations: 500, accounts: 150, cluster: { id: 'c-big', name: 'Topic c-big', policy_areas: ['fraud'] },
+    });
+  });
+
+  it('filters by state, kind, rule and period', async () => {
+    const ids = async (query: string) => (await get(`/api/alerts?${query}`)).json().alerts.map((a: { cluster: { id: string } }) => a.cluster.id);
+    expect(await ids('state=firing')).toEqual(['c-mid']);
+    expect(await ids('state=resolved')).toEqual(['c-big']);
+    expect(await ids('kind=emerging')).toEqual([]);
+    expect(await ids('rule=other')).toEqual([]);
+    expect(await ids(`from=${iso(T0 + 7 * HOUR)}`)).toEqual(['c-mid']);
+    expect(await ids(`to=${iso(T0 + 5 * HOUR)}`)).toEqual(['c-big']);
+    expect((await get('/api/alerts?state=sleeping')).statusCode).toBe(400);
+  });
+
+  it('a firing alert under an active silence is listed as silenced', async () => {
+    wb.setRules(fixtureRules(`
+silences:
+  - id: launch-quiet
+    matchers: { cluster_id: c-mid }
+    expires_at: ${iso(Date.now() + 3600_000)}
+    comment: Known launch.
+`));
+    try {
+      const body = (await get('/api/alerts')).json();
+      expect(body.alerts.find((a: { cluster: { id: string } }) => a.cluster.id === 'c-mid').state).toBe('silenced');
+      expect((await get('/api/alerts?state=silenced')).json().alerts).toHaveLength(1);
+      expect((await get('/api/overview')).json().alerts_firing).toBe(0);
+    } finally {
+      wb.setRules(fixtureRules());
+    }
+  });
+
+  it('no canary in any answer', () => {
+    for (const body of bodies) expect(findCanary(body)).toBeUndefined();
+  });
+});

@@ -1,0 +1,187 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../../src/alerts/alert.ts';
+import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
+import { backtest, BacktestError, episodesOf } from '../../src/detect/backtest.ts';
+import { Detector } from '../../src/detect/detector.ts';
+import { DetectionMetrics } from '../../src/detect/metrics.ts';
+import { createLogger } from '../../src/log.ts';
+import { parseRules, type RuleSet } from '../../src/rules/rules.ts';
+import { DetectionStore } from '../../src/store/detection-store.ts';
+import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import type { SqlClient } from '../../src/store/sql.ts';
+import { storeBackends } from '../helpers/stores.ts';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const BUCKET = 5 * MIN;
+const T0 = Date.parse('2026-11-20T00:00:00Z');
+const LIMITS = { bucketSeconds: 300, minAccounts: 10, minConversations: 20, floor: { minAccounts: 5, minConversations: 10 } };
+const PRIVACY = { minAccounts: 10, minConversations: 20 };
+const AREAS = [{ id: 'fraud', name: 'Fraud', description: 'Scams and fraud.' }];
+
+/** Leaves, parents and an area rule, with a short baseline so that two days are enough history. */
+function rules(minRatio: number, keepFiringFor = 0): RuleSet {
+  return parseRules(
+    `
+rules:
+  - name: topics
+    kind: spike
+    description: A topic grows.
+    match: { levels: [leaf, parent] }
+    window: 1h
+    baseline: 1d
+    guard: 1h
+    seasonality: false
+    min_ratio: ${minRatio}
+    keep_firing_for: ${keepFiringFor}
+    cooldown: 1h
+    routing: { group_wait: 0s, group_interval: 5m, repeat_interval: 2h, group_by: [rule, cluster] }
+  - name: areas
+    kind: spike
+    description: An area grows.
+    match: { levels: [area] }
+    window: 1h
+    baseline: 1d
+    guard: 1h
+    seasonality: false
+    min_ratio: ${minRatio}
+    routing: { group_wait: 0s, group_by: [rule, policy_area] }
+  - name: new-patterns
+    kind: emerging
+    description: New patterns (not backtested).
+    min_accounts: 10
+`,
+    'rules.yaml',
+    LIMITS,
+  );
+}
+
+function cluster(id: string, extra: Partial<CatalogCluster> = {}): CatalogCluster {
+  return {
+    id, name: `Cluster ${id}`, description: `Requests about ${id}.`, parent: 'p-1', level: 0, centroid: [1, 0, 0, 0], size: 1000, unique_accounts: 200,
+    policy_areas: [], provisional: false, named: true, similarity_threshold: 0.9, ...extra,
+  };
+}
+
+function catalog(): Catalog {
+  return {
+    version: 1, created_at: '2026-11-19T00:00:00Z', embedding: { model_id: 'fake/4d', dimension: 4 }, facet_extractor: 'local',
+    privacy: { min_accounts: 10, min_conversations: 20, vocabulary_k: 3 }, policy_area_shares: { fraud: 0.2 },
+    clusters: [
+      cluster('c-fraud', { policy_areas: ['fraud'] }),
+      cluster('c-cook'),
+      cluster('c-code'),
+      cluster('c-quiet', { named: false }),
+      { ...cluster('p-1'), parent: null, level: 1, size: 3000 },
+    ],
+  };
+}
+
+/** Two and a half days: steady, a ×4 fraud surge from many accounts, a ×3 cooking rise, and a ×5 rise in an unnamed leaf. */
+function history(): Array<{ fromMs: number; perBucket: Record<string, number>; accounts: number }> {
+  const steady = { 'c-fraud': 3, 'c-cook': 6, 'c-code': 6, 'c-quiet': 1 };
+  return [
+    { fromMs: T0, perBucket: steady, accounts: 60 },
+    { fromMs: T0 + 30 * HOUR, perBucket: { ...steady, 'c-fraud': 12 }, accounts: 400 },
+    { fromMs: T0 + 33 * HOUR, perBucket: steady, accounts: 60 },
+    { fromMs: T0 + 40 * HOUR, perBucket: { ...steady, 'c-cook': 18, 'c-quiet': 5 }, accounts: 400 },
+    { fromMs: T0 + 44 * HOUR, perBucket: steady, accounts: 60 },
+  ];
+}
+const END = T0 + 60 * HOUR;
+
+/** Counts hour by hour into the store, the detector judging after each hour as the live loop does. */
+async function replay(db: SqlClient, ruleSet: RuleSet): Promise<Notification[]> {
+  const ingest = new IngestStore(db);
+  const cat = catalog();
+  const byId = new Map(cat.clusters.map((c) => [c.id, c]));
+  const detector = await Detector.open({
+    store: new DetectionStore(db), index: { catalog: cat, cluster: (id) => byId.get(id) }, rules: () => ruleSet, bucketMs: BUCKET, allowedLatenessMs: 0,
+    privacy: PRIVACY, emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [] },
+    metrics: new DetectionMetrics(new Registry()), logger: createLogger('silent'), policyAreas: AREAS,
+  });
+  const phases = history();
+  let offset = 0n;
+  let id = 0;
+  const released: Notification[] = [];
+  for (let hour = T0; hour < END; hour += HOUR) {
+    const conversations: CountedConversation[] = [];
+    for (let b = hour; b < hour + HOUR; b += BUCKET) {
+      const phase = [...phases].reverse().find((p) => p.fromMs <= b)!;
+      for (const [clusterId, n] of Object.entries(phase.perBucket)) {
+        for (let i = 0; i < n; i++) {
+          const k = id++;
+          conversations.push({
+            idHash: `h${k}`, accountHash: `a${k % phase.accounts}`, eventTimeMs: b + Math.floor((i * BUCKET) / n), clusterId, ancestorIds: ['p-1'],
+            policyAreas: clusterId === 'c-fraud' ? ['fraud'] : [], product: null, offset: offset++,
+          });
+        }
+      }
+    }
+    await ingest.applyChunk({ consumer: 'test', topic: 't', partition: 0, nextOffset: offset, bucketMs: BUCKET, conversations, deadLetters: [] });
+    // The first pass (at the end of the first day) judges only the bucket closing then, as a fresh process does.
+    if (hour + HOUR >= T0 + 24 * HOUR) released.push(...(await detector.advance(hour + HOUR)));
+  }
+  released.push(...(await detector.advance(END - 1, { final: true })));
+  return released;
+}
+
+describe.each(storeBackends)('backtest over %s', (_name, open) => {
+  it('raises exactly what a replay of the same history with the same rules raised, for a loose and a strict rule set', async () => {
+    const found = new Map<number, string[]>();
+    for (const minRatio of [1.5, 3.5]) {
+      const { db, cleanup } = await open();
+      try {
+        await migrate(db);
+        const ruleSet = rules(minRatio);
+        const live = await replay(db, ruleSet);
+        const result = await backtest({
+          db, catalog: catalog(), rules: ruleSet, fromMs: T0 + 24 * HOUR - BUCKET, toMs: END, bucketMs: BUCKET, privacy: PRIVACY,
+          policyAreas: AREAS, logger: createLogger('silent'),
+        });
+        // Same notifications, in the same order, with the same figures: the same code judged the same counts.
+        expect(result.notifications).toEqual(live);
+        expect(result.alerts).toEqual(episodesOf(live));
+        found.set(minRatio, result.alerts.map((a) => `${a.rule}:${a.cluster_id}`));
+        if (minRatio === 1.5) {
+          // The fraud surge is one incident under its area: the cluster's own alert is held back by the router (inhibition), as live.
+          expect(found.get(1.5)).toEqual(expect.arrayContaining(['areas:area:fraud', 'topics:c-cook']));
+          expect(found.get(1.5)).not.toContain('topics:c-fraud');
+          const area = result.alerts.find((a) => a.cluster_id === 'area:fraud')!;
+          expect(area).toMatchObject({ kind: 'spike', subject: 'policy_area', cluster_name: 'Fraud', started_at: new Date(T0 + 30 * HOUR).toISOString() });
+          expect(area.resolved_at).not.toBeNull();
+          expect(area.ratio).toBeGreaterThan(3);
+          // The unnamed leaf rose too; it is never alerted (privacy gate), in a backtest as live.
+          expect(found.get(1.5)!.some((s) => s.includes('c-quiet'))).toBe(false);
+        }
+        // Nothing was written: the store's detector state is the replay's, the outbox holds only the replay's notifications.
+        const outbox = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM alert_outbox');
+        expect(Number(outbox[0]!.n)).toBe(live.length);
+      } finally {
+        await db.close();
+        await cleanup();
+      }
+    }
+    // The strict rule drops the ×3 rise and keeps the ×4 surge.
+    expect(found.get(3.5)).not.toContain('topics:c-cook');
+    expect(found.get(3.5)!.some((s) => s.endsWith('fraud'))).toBe(true);
+    expect(found.get(3.5)!.length).toBeLessThan(found.get(1.5)!.length);
+  }, 240_000);
+
+  it('judges only spike rules and refuses a period off the bucket grid', async () => {
+    const { db, cleanup } = await open();
+    try {
+      await migrate(db);
+      const emergingOnly = { ...rules(2), rules: rules(2).rules.filter((r) => r.kind === 'emerging') };
+      const base = { db, catalog: catalog(), bucketMs: BUCKET, privacy: PRIVACY, logger: createLogger('silent') };
+      expect(await backtest({ ...base, rules: emergingOnly, fromMs: T0, toMs: T0 + HOUR })).toEqual({ alerts: [], notifications: [] });
+      await expect(backtest({ ...base, rules: rules(2), fromMs: T0 + 1, toMs: T0 + HOUR })).rejects.toBeInstanceOf(BacktestError);
+      await expect(backtest({ ...base, rules: rules(2), fromMs: T0 + HOUR, toMs: T0 })).rejects.toBeInstanceOf(BacktestError);
+    } finally {
+      await db.close();
+      await cleanup();
+    }
+  });
+});
