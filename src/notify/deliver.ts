@@ -1,6 +1,7 @@
 import { validateNotification, type Notification } from '../alerts/alert.ts';
 import { ClioError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { FencedError } from '../store/leadership.ts';
 import type { OutboxItem, OutboxStore } from '../store/outbox-store.ts';
 import { NotifyError, type Notifier } from './notifier.ts';
 
@@ -19,6 +20,11 @@ export interface DelivererOptions {
   pollMs?: number;
   /** Notifications read from the outbox at a time. */
   batchSize?: number;
+  /**
+   * How long a claimed notification is not due for anyone else (outlasting a send and its
+   * alreadySent check): an instance that takes the lead mid-send waits for it, then checks before resending.
+   */
+  claimLeaseMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -59,6 +65,7 @@ export class OutboxDeliverer {
   private readonly policy: { baseDelayMs: number; maxDelayMs: number };
   private readonly pollMs: number;
   private readonly batchSize: number;
+  private readonly claimLeaseMs: number;
   private readonly now: () => number;
   private readonly random: () => number;
   private pausedUntilMs = 0;
@@ -78,6 +85,7 @@ export class OutboxDeliverer {
     this.policy = { baseDelayMs: options.baseDelayMs ?? 1000, maxDelayMs: options.maxDelayMs ?? 300_000 };
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 50;
+    this.claimLeaseMs = options.claimLeaseMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
   }
@@ -110,7 +118,9 @@ export class OutboxDeliverer {
       try {
         await this.deliverDue();
       } catch (error) {
-        this.logger.error({ code: codeOf(error) }, 'outbox delivery pass failed');
+        // Deposed: the new leader delivers; this loop idles until stopped or the lead comes back.
+        if (error instanceof FencedError) this.logger.warn({ code: error.code }, 'not leading: delivery left to the leader');
+        else this.logger.error({ code: codeOf(error) }, 'outbox delivery pass failed');
       }
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
@@ -154,7 +164,7 @@ export class OutboxDeliverer {
     const fields = { notification_id: n.id, rule: n.alert.rule };
     // An earlier attempt may have reached the receiver before its reply (or this process) was lost.
     const unsure = item.attempts > 0;
-    const attempt = await this.store.markSending(item.id);
+    const attempt = await this.store.markSending(item.id, { nowMs: this.now(), leaseMs: this.claimLeaseMs });
     if (attempt === 0) return 'skipped';
     try {
       if (unsure && this.notifier.alreadySent) {

@@ -1,16 +1,29 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
-import { decodeEmbedding, readClock, type RecentConversation } from './ingest-store.ts';
+import { decodeEmbedding, languageMixOf, readClock, type LanguageShare, type RecentConversation } from './ingest-store.ts';
+import { checkFence, type Fence } from './leadership.ts';
 
 /**
  * What detection reads and writes besides the ingest counts: count series over a time range,
  * distinct accounts over a window, the recent window of emergence detection, its own state documents and catalog versions.
  */
 export class DetectionStore {
-  constructor(private readonly db: SqlClient) {}
+  /**
+   * With a fence, every transaction first checks that this process still holds the lead it was
+   * opened under (leadership.ts): a deposed leader's detector state and outbox rows are refused.
+   */
+  constructor(private readonly db: SqlClient, private readonly fence?: Fence) {}
+
+  /** The same store, its writes fenced by `fence` (a detector opened under one lead). */
+  fenced(fence: Fence | undefined): DetectionStore {
+    return new DetectionStore(this.db, fence);
+  }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return this.db.transaction(async (tx) => {
+      await checkFence(tx, this.fence);
+      return work(tx);
+    });
   }
 
   /** The highest event time applied (the event clock), or null before the first conversation. */
@@ -53,6 +66,11 @@ export class DetectionStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** A series' language mix over a window, languages under the privacy minimums left unnamed (ingest-store.ts). */
+  languageMix(seriesId: string, fromMs: number, toMs: number, minimums: { minConversations: number; minAccounts: number }): Promise<LanguageShare[]> {
+    return languageMixOf(this.db, seriesId, fromMs, toMs, minimums);
+  }
+
   /** The recent window from fromMs on (rebuilds emergence detection after a restart). */
   async recentSince(fromMs: number): Promise<Array<RecentConversation & { seq: number }>> {
     return this.recentRows('event_time >= $1 ORDER BY seq', [iso(fromMs)]);
@@ -89,17 +107,19 @@ export class DetectionStore {
    * lowest id hashes — the same sample the detector scores (selectWindow), so a restart reads it back.
    */
   async pruneRecent(opts: { beforeMs: number; sliceMs: number; perSliceCap: number; closedBeforeMs: number }): Promise<void> {
-    await this.db.query('DELETE FROM recent_conversations WHERE event_time < $1', [iso(opts.beforeMs)]);
     const closed = Math.floor(opts.closedBeforeMs / opts.sliceMs) * opts.sliceMs;
-    await this.db.query(
-      `DELETE FROM recent_conversations WHERE id_hash IN (
-         SELECT id_hash FROM (
-           SELECT id_hash, row_number() OVER (
-             PARTITION BY floor(extract(epoch FROM event_time) * 1000 / $1::numeric) ORDER BY id_hash COLLATE "C") AS rank
-           FROM recent_conversations WHERE event_time < $2) ranked
-         WHERE rank > $3)`,
-      [opts.sliceMs, iso(closed), opts.perSliceCap],
-    );
+    await this.transaction(async (tx) => {
+      await tx.query('DELETE FROM recent_conversations WHERE event_time < $1', [iso(opts.beforeMs)]);
+      await tx.query(
+        `DELETE FROM recent_conversations WHERE id_hash IN (
+           SELECT id_hash FROM (
+             SELECT id_hash, row_number() OVER (
+               PARTITION BY floor(extract(epoch FROM event_time) * 1000 / $1::numeric) ORDER BY id_hash COLLATE "C") AS rank
+             FROM recent_conversations WHERE event_time < $2) ranked
+           WHERE rank > $3)`,
+        [opts.sliceMs, iso(closed), opts.perSliceCap],
+      );
+    });
   }
 
   async loadState<T>(name: string): Promise<T | null> {

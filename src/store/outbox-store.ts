@@ -1,4 +1,5 @@
 import type { Notification } from '../alerts/alert.ts';
+import { checkFence, type Fence } from './leadership.ts';
 import type { SqlClient } from './sql.ts';
 
 /** The executor handed to a `SqlClient.transaction` callback. */
@@ -45,7 +46,8 @@ interface ItemRow {
  * after a crash a no-op in effect.
  */
 export class OutboxStore {
-  constructor(private readonly db: SqlClient) {}
+  /** With a fence, claims and failures are written only while this process holds the lead (leadership.ts). */
+  constructor(private readonly db: SqlClient, private readonly fence?: Fence) {}
 
   /**
    * Adds notifications in the caller's transaction; ids already present are skipped. Returns how many
@@ -86,17 +88,33 @@ export class OutboxStore {
     return rows.length ? toItem(rows[0]!) : null;
   }
 
-  /** Records that a send is starting; returns the attempt number. Left 'sending' if the process dies. */
-  async markSending(id: string): Promise<number> {
-    const rows = await this.db.query<{ attempts: number | string }>(
-      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1
-       WHERE id = $1 AND state IN ('pending', 'sending') RETURNING attempts`,
-      [id],
-    );
-    return rows.length ? Number(rows[0]!.attempts) : 0;
+  /**
+   * Claims the notification for one send and returns the attempt number, or 0 when it is not
+   * open, not due, or being claimed by another instance (FOR UPDATE SKIP LOCKED); throws FencedError
+   * when this process no longer leads. Left 'sending' if the process dies. With a lease, the claim makes the
+   * notification (and its alert's later ones) not due until `nowMs + leaseMs`: an instance that took
+   * over meanwhile waits for the send in flight to finish or expire, then checks alreadySent.
+   */
+  async markSending(id: string, claim: { nowMs: number; leaseMs: number } | null = null): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await checkFence(tx, this.fence);
+      const rows = await tx.query<{ attempts: number | string }>(
+        `UPDATE alert_outbox o SET state = 'sending', attempts = o.attempts + 1,
+           next_attempt_at = CASE WHEN $3::timestamptz IS NULL THEN o.next_attempt_at ELSE $3::timestamptz END
+         WHERE o.id = (SELECT id FROM alert_outbox WHERE id = $1 AND state IN ('pending', 'sending')
+                         AND ($2::timestamptz IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
+                       FOR UPDATE SKIP LOCKED)
+         RETURNING o.attempts`,
+        [id, claim ? iso(claim.nowMs) : null, claim ? iso(claim.nowMs + claim.leaseMs) : null],
+      );
+      return rows.length ? Number(rows[0]!.attempts) : 0;
+    });
   }
 
-  /** Closes the notification and, for the alert's first message, remembers where it landed. */
+  /**
+   * Closes the notification and, for the alert's first message, remembers where it landed. Not
+   * fenced: it records what happened (the message went out), whoever leads now.
+   */
   async markDelivered(id: string, ref: DeliveryRef | null): Promise<void> {
     await this.db.query(
       `WITH done AS (
@@ -111,10 +129,13 @@ export class OutboxStore {
 
   /** Puts the notification back for a later attempt, or to rest as dead. Keeps only an error code. */
   async markFailed(id: string, errorCode: string, nextAttemptAtMs: number, dead: boolean): Promise<void> {
-    await this.db.query(
-      `UPDATE alert_outbox SET state = $4, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
-      [id, ERROR_CODE.test(errorCode) ? errorCode : 'error', new Date(nextAttemptAtMs).toISOString(), dead ? 'dead' : 'pending'],
-    );
+    await this.db.transaction(async (tx) => {
+      await checkFence(tx, this.fence);
+      await tx.query(
+        `UPDATE alert_outbox SET state = $4, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
+        [id, ERROR_CODE.test(errorCode) ? errorCode : 'error', iso(nextAttemptAtMs), dead ? 'dead' : 'pending'],
+      );
+    });
   }
 
   /** Where the alert's first message went, or null when none was delivered. */
@@ -142,6 +163,10 @@ export class OutboxStore {
     const oldest = rows[0]!.oldest;
     return { pending: Number(rows[0]!.n), oldestEnqueuedAtMs: oldest === null ? null : new Date(oldest).getTime() };
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function toItem(row: ItemRow): OutboxItem {

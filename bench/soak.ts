@@ -1,0 +1,199 @@
+/**
+ * Soak benchmark: a `clio-stream run` process with a catalog under sustained load for
+ * BENCH_SOAK_MINUTES (default 3), the topic kept a few thousand records ahead of the consumer,
+ * event time moving on so buckets close and detection runs throughout. Every 10 s it samples
+ * throughput, RSS, consumer lag and store size; at the end it fails loudly (non-zero exit) when
+ * memory kept growing after the warm-up, the target being flat memory.
+ * BENCH_SOAK_CONVERSATIONS stops earlier, once that many were produced (e.g. 1000000 for the long run).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import { OfflineAuditor } from '../src/catalog/audit.ts';
+import { buildCatalog } from '../src/catalog/build.ts';
+import { loadPolicies } from '../src/catalog/policies.ts';
+import { LocalEmbedder } from '../src/embed/local-embedder.ts';
+import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
+import { generateConversations } from '../src/generate/synthetic.ts';
+import { silentProgress } from '../src/util/progress.ts';
+import { withBroker } from './broker.ts';
+
+const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 3);
+const MAX_CONVERSATIONS = Number(process.env.BENCH_SOAK_CONVERSATIONS ?? Infinity);
+const SAMPLE_MS = 10_000;
+/** Records kept waiting on the topic: enough that the consumer never idles. */
+const AHEAD = 4000;
+/** Event time each produced batch of 1000 covers: buckets (5 min) close continuously. */
+const BATCH_EVENT_MS = 10 * 60_000;
+/** Growth of RSS from the first to the last third of the run (after warm-up) that fails the soak. */
+const MAX_GROWTH = 0.15;
+const MAX_GROWTH_MB = 40;
+const BIN = fileURLToPath(new URL('../bin/clio-stream.js', import.meta.url));
+
+interface Sample {
+  atS: number;
+  processed: number;
+  rssMb: number;
+  /** clio_consumer_lag as the consumer reports it, and records produced but not yet applied. */
+  lag: number;
+  backlog: number;
+  storeMb: number;
+}
+
+export async function benchSoak(): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'clio-bench-soak-'));
+  try {
+    process.stderr.write('building a small catalog ...\n');
+    const baseline = join(dir, 'baseline.jsonl');
+    writeFileSync(baseline, [...generateConversations({ count: 800, seed: 3, accounts: 300, targetBytes: 0, idPrefix: 'soak-base' })].map((l) => JSON.stringify(l.conversation)).join('\n'));
+    const embedder = await LocalEmbedder.start({ workers: 2 });
+    try {
+      await buildCatalog({
+        input: baseline, out: join(dir, 'catalog.json'), clusters: 12, seed: 1, limits: { maxMessageBytes: 1 << 20, maxMessages: 500, maxBlockChars: 200_000, maxFutureSeconds: 0 },
+        minAccounts: 10, minConversations: 20, vocabularyK: 5, thresholdQuantile: 0.05,
+        extractor: new LocalFacetExtractor(), embedder, auditor: new OfflineAuditor(), policies: loadPolicies(), progress: silentProgress,
+      });
+    } finally {
+      await embedder.close();
+    }
+    return await withBroker((brokers) => soak(brokers, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function soak(brokers: string[], dir: string): Promise<Record<string, string>> {
+  const kafka = new kafkajs.Kafka({ clientId: 'clio-bench-soak', brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const topic = `clio_soak_${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  let produced = 0;
+  let batchNo = 0;
+  const startMs = Date.parse('2026-10-01T00:00:00Z');
+  const produceBatch = async () => {
+    // Templated texts from a few thousand accounts, as real traffic repeats: the embedding cache works as in production.
+    const batch = [...generateConversations({ count: 1000, seed: 100 + batchNo, accounts: 3000, targetBytes: 600, idPrefix: `soak-${batchNo}`, startMs: startMs + batchNo * BATCH_EVENT_MS, spanMs: BATCH_EVENT_MS })];
+    batchNo += 1;
+    await producer.send({ topic, messages: batch.map((l, i) => ({ value: JSON.stringify(l.conversation), partition: i % 3 })) });
+    produced += batch.length;
+  };
+
+  const dataDir = join(dir, 'store');
+  const child = spawn(BIN, ['run'], {
+    env: {
+      PATH: process.env.PATH,
+      CLIO_KAFKA_BROKERS: brokers.join(','),
+      CLIO_TOPIC_CONVERSATIONS: topic,
+      CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,
+      CLIO_KAFKA_GROUP_ID: `${topic}_group`,
+      CLIO_KAFKA_FROM_BEGINNING: 'true', // the first batch may land before the group has joined
+      CLIO_DATA_DIR: dataDir,
+      CLIO_CATALOG: join(dir, 'catalog.json'),
+      CLIO_ALERTS_OUT: join(dir, 'alerts.jsonl'),
+      CLIO_ACCOUNT_HASH_SECRET: 'bench-soak-secret-0123456789',
+      CLIO_API_PORT: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
+  const samples: Sample[] = [];
+  try {
+    const url = await until(() => {
+      if (child.exitCode !== null) throw new Error(`clio-stream run exited (${child.exitCode}):\n${log.slice(-2000)}`);
+      return /"url":"(http:[^"]+)"/.exec(log)?.[1];
+    }, 180_000);
+    const began = performance.now();
+    const endAt = began + MINUTES * 60_000;
+    let nextSample = began;
+    while (performance.now() < endAt && produced < MAX_CONVERSATIONS) {
+      if (child.exitCode !== null) throw new Error(`clio-stream run died during the soak (${child.exitCode}):\n${log.slice(-2000)}`);
+      const page = await (await fetch(`${url}/metrics`)).text();
+      const processed = metric(page, 'clio_processed_total');
+      if (produced - processed < AHEAD) await produceBatch();
+      if (performance.now() >= nextSample) {
+        const applied = processed + metric(page, 'clio_duplicates_total') + metric(page, 'clio_dead_lettered_total');
+        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir) };
+        samples.push(sample);
+        process.stderr.write(`  ${sample.atS.toFixed(0).padStart(5)} s  ${String(processed).padStart(8)} conversations  RSS ${sample.rssMb.toFixed(0)} MB  lag ${sample.lag} (backlog ${sample.backlog})  store ${sample.storeMb.toFixed(0)} MB\n`);
+        nextSample += SAMPLE_MS;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await producer.disconnect().catch(() => {});
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  if (samples.length < 6) throw new Error(`soak too short to judge: ${samples.length} samples (BENCH_SOAK_MINUTES ≥ 1)`);
+  // The first sixth is warm-up (caches fill, V8 sizes its heap); then the first and last thirds of the rest are compared.
+  const settled = samples.slice(Math.floor(samples.length / 6));
+  const third = Math.max(1, Math.floor(settled.length / 3));
+  const mean = (xs: Sample[], f: (s: Sample) => number) => xs.reduce((a, s) => a + f(s), 0) / xs.length;
+  const early = mean(settled.slice(0, third), (s) => s.rssMb);
+  const late = mean(settled.slice(-third), (s) => s.rssMb);
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const throughput = (last.processed - first.processed) / (last.atS - first.atS);
+  const figures = {
+    'soak minutes': (last.atS / 60).toFixed(1),
+    'soak conversations': String(last.processed),
+    'soak throughput (conversations/s)': throughput.toFixed(0),
+    'soak RSS early / late / peak (MB)': `${early.toFixed(0)} / ${late.toFixed(0)} / ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)}`,
+    'soak consumer lag first / last': `${first.lag} / ${last.lag} (records not yet applied: ${first.backlog} / ${last.backlog})`,
+    'soak store size first / last (MB)': `${first.storeMb.toFixed(0)} / ${last.storeMb.toFixed(0)}`,
+  };
+  if (late - early > Math.max(MAX_GROWTH * early, MAX_GROWTH_MB)) {
+    for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(44)} ${v}`);
+    throw new Error(`MEMORY GROWS: RSS ${early.toFixed(0)} MB → ${late.toFixed(0)} MB over the soak (limit +${(MAX_GROWTH * 100).toFixed(0)} % or ${MAX_GROWTH_MB} MB)`);
+  }
+  return figures;
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+function dirMb(path: string): number {
+  let bytes = 0;
+  const walk = (p: string) => {
+    for (const entry of readdirSync(p, { withFileTypes: true })) {
+      const full = join(p, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else bytes += statSync(full, { throwIfNoEntry: false })?.size ?? 0;
+    }
+  };
+  try {
+    walk(path);
+  } catch {
+    // the store folder appears once the process has created it
+  }
+  return bytes / 1048576;
+}
+
+function metric(page: string, name: string): number {
+  let sum = 0;
+  for (const line of page.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting for clio-stream run to start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
