@@ -2,7 +2,7 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_K, emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
 import type { Rule } from '../rules/rules.ts';
@@ -41,6 +41,21 @@ export interface EmergenceDeps {
  * 2 s on one core, once per bucket; 6 h at 1,000 conversations an hour fits whole.
  */
 export const MAX_WINDOW = 6000;
+/**
+ * What one check saw, for `clio-stream eval`'s instrumentation (figures are derived from it there;
+ * nothing here is logged). Set by the eval only; null in production.
+ */
+export interface EmergenceCheck {
+  endMs: number;
+  window: readonly RecentPoint[];
+  scores: Float64Array;
+  margin: number;
+  neighbours: number;
+  minSimilarity: number;
+  groups: number;
+}
+export const emergenceProbe: { onCheck: ((check: EmergenceCheck) => void) | null } = { onCheck: null };
+
 /** The horizon is cut into this many event-time slices; each keeps at most MAX_WINDOW / SLICES conversations. */
 const SLICES = 24;
 
@@ -120,12 +135,18 @@ export class EmergenceTracker {
     const perSliceCap = Math.max(1, Math.floor(this.maxWindow / SLICES));
     const window = selectWindow(this.recent.values(), { endMs, horizonMs, sliceMs, perSliceCap }).map((p) => this.withPromoted(p, minSimilarity));
 
-    const { groups } = emergingGroups(window, {
+    // The rule's contrast settings (rules files, or the API); the tuned defaults otherwise.
+    const margin = rule.emerging?.contrastMargin ?? CONTRAST_MARGIN;
+    const neighbours = rule.emerging?.contrastNeighbours ?? DEFAULT_K;
+    const { groups, scores } = emergingGroups(window, {
       knownSize: this.deps.index.knownSize,
+      k: neighbours,
+      margin,
       minSimilarity,
       minAccounts: rule.minAccounts,
       minConversations: rule.minConversations,
     });
+    emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, groups: groups.length });
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
     for (const group of groups) {
       const nearest = group.nearestClusterIds.map((id) => this.deps.index.cluster(id)).find((c): c is CatalogCluster => c !== undefined) ?? null;

@@ -15,6 +15,7 @@ export interface EvalCommandOptions {
   rules?: string;
   keepDir?: string;
   json?: boolean;
+  probe?: boolean;
 }
 
 /** `clio-stream eval`: reads the scenarios, runs them, prints a table per scenario (or JSON). */
@@ -29,7 +30,7 @@ export async function runEvalCommand(config: Readonly<Config>, o: EvalCommandOpt
   });
   const started = performance.now();
   const results = await runEval(config, {
-    scenarios, seeds: o.seeds, rulesDir: o.rules, keepDir: o.keepDir, progress: io.progress,
+    scenarios, seeds: o.seeds, rulesDir: o.rules, keepDir: o.keepDir, probe: o.probe, progress: io.progress,
     onScenario: o.json ? undefined : (r) => io.out(`${formatTable(r)}\n`),
   });
   if (o.json) io.out(JSON.stringify({ scenarios: results, seconds: Math.round((performance.now() - started) / 1000) }, null, 2));

@@ -19,6 +19,7 @@ import { runResult, summarise, type RunResult, type ScenarioResult } from './rep
 import type { EvalScenario } from './scenario.ts';
 import { scoreRun, type AssignmentRow } from './score.ts';
 import { loadSource, type LabelledText } from './sources.ts';
+import { attachProbe } from './probe.ts';
 import { buildStream } from './stream.ts';
 
 /**
@@ -41,6 +42,8 @@ export interface EvalOptions {
   progress: (line: string) => void;
   /** An embedder to use (its owner closes it); default: the configured one with a large cache. */
   embedder?: Embedder;
+  /** Print, per check of the emerging search during each emerging event, how far its conversations got (figures only; see probe.ts). */
+  probe?: boolean;
   /** Told about each scenario's result as soon as it is done. */
   onScenario?: (result: ScenarioResult) => void;
 }
@@ -127,10 +130,12 @@ async function runOnce(config: Readonly<Config>, scenario: EvalScenario, texts: 
     const alertsFile = join(work, 'alerts.jsonl');
     const assignmentsFile = join(work, 'assignments.jsonl');
     const alerts: Alert[] = [];
+    // --probe: per-check figures of the emerging-group search (figures only).
+    const detach = o.probe ? attachProbe(stream, config.privacy.accountHashSecret!, say, { dumpFile: o.keepDir ? join(work, 'recent-dump.json') : undefined }) : () => {};
     const summary = await runReplay(config, logger, {
       input: weekFile, catalog: catalogFile, rulesDir: o.rulesDir, alertsOut: alertsFile, assignmentsOut: assignmentsFile, embedder, progress: say,
       onAlert: (n) => alerts.push(n.alert),
-    });
+    }).finally(detach);
     say(`replay: ${summary.conversations} conversations in ${summary.seconds.toFixed(0)} s, ${summary.alerts} alert notification(s)`);
 
     const rules = await ruleFacts(config, o.rulesDir);

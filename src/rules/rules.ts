@@ -15,6 +15,7 @@ import { readPolicyAreas, type PolicyAreaRef } from './areas.ts';
 import type { Config } from '../config/schema.ts';
 import { PRIVACY_FLOOR } from '../config/schema.ts';
 import { formatDuration, parseDuration } from './duration.ts';
+import { ALL_PRODUCTS, languageSegment } from '../store/ingest-store.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -30,6 +31,8 @@ export interface RuleMatch {
   clusterIds: string[] | null;
   levels: Level[];
   product: string | null;
+  /** Only conversations in this language (ISO 639-1), counted as their own segment; null for any. */
+  language: string | null;
 }
 
 export interface Routing {
@@ -65,7 +68,7 @@ export interface Rule {
   channel: string | null;
   routing: Routing;
   /** Only for kind 'emerging'. */
-  emerging: { horizonSeconds: number; minSimilarity: number } | null;
+  emerging: { horizonSeconds: number; minSimilarity: number; contrastMargin: number; contrastNeighbours: number } | null;
 }
 
 export interface SilenceMatchers {
@@ -79,6 +82,8 @@ export interface SilenceMatchers {
 export interface Silence {
   id: string;
   matchers: SilenceMatchers;
+  /** A silence scheduled ahead mutes from this time on (absent: from the start). */
+  startsAtMs?: number;
   expiresAtMs: number;
   comment: string;
 }
@@ -123,6 +128,8 @@ export interface RulesErrorPlace {
   rule?: string | null;
   silence?: string | null;
   key?: string | null;
+  /** The place as a path into the document (e.g. ["rules", 0, "min_accounts"]), for the API's error details. */
+  path?: Array<string | number> | null;
 }
 
 /** A rules file that cannot be used; says which file, line, rule and key, and why. */
@@ -132,8 +139,11 @@ export class RulesError extends ClioError {
   readonly rule: string | null;
   readonly silence: string | null;
   readonly key: string | null;
+  readonly path: Array<string | number> | null;
+  /** The problem alone, without the place. */
+  readonly problem: string;
   constructor(place: RulesErrorPlace, problem: string) {
-    const { file, line = null, rule = null, silence = null, key = null } = place;
+    const { file, line = null, rule = null, silence = null, key = null, path = null } = place;
     const scope = [rule !== null ? `rule "${rule}"` : silence !== null ? `silence "${silence}"` : null, key].filter(Boolean).join(', ');
     super('rules_invalid', `${file}${line ? `:${line}` : ''}: ${scope ? `${scope}: ` : ''}${problem}`);
     this.file = file;
@@ -141,6 +151,8 @@ export class RulesError extends ClioError {
     this.rule = rule;
     this.silence = silence;
     this.key = key;
+    this.path = path;
+    this.problem = problem;
   }
 }
 
@@ -206,11 +218,73 @@ export function severityOf(rule: Pick<Rule, 'severity' | 'areaSeverity'>, areas:
   return worst ?? rule.severity;
 }
 
+/** A rule as it is written in a rules file, every setting spelled out (the API's form of a rule). */
+export type RuleDocumentRule = RawRule;
+
+/** Writes a compiled rule back in the files' spelling, every setting explicit: parsing it gives the same rule. */
+export function toDocumentRule(rule: Rule): RuleDocumentRule {
+  return {
+    name: rule.name,
+    kind: rule.kind,
+    description: rule.description,
+    match: {
+      policy_areas: rule.match.policyAreas ? [...rule.match.policyAreas] : null,
+      cluster_ids: rule.match.clusterIds ? [...rule.match.clusterIds] : null,
+      levels: [...rule.match.levels],
+      language: rule.match.language,
+      metadata: { product: rule.match.product },
+    },
+    bucket: formatDuration(rule.bucketSeconds),
+    window: formatDuration(rule.windowSeconds),
+    baseline: formatDuration(rule.baselineSeconds),
+    guard: formatDuration(rule.guardSeconds),
+    seasonality: rule.seasonality,
+    min_conversations: rule.minConversations,
+    min_accounts: rule.minAccounts,
+    min_ratio: rule.minRatio,
+    significance: rule.significance,
+    correction: rule.correction,
+    for: rule.forWindows,
+    keep_firing_for: rule.keepFiringForWindows,
+    cooldown: formatDuration(rule.cooldownSeconds),
+    severity: rule.severity,
+    area_severity: { ...rule.areaSeverity },
+    channel: rule.channel,
+    routing: {
+      group_by: [...rule.routing.groupBy],
+      group_wait: formatDuration(rule.routing.groupWaitSeconds),
+      group_interval: formatDuration(rule.routing.groupIntervalSeconds),
+      repeat_interval: formatDuration(rule.routing.repeatIntervalSeconds),
+    },
+    ...(rule.emerging
+      ? {
+          emerging: {
+            horizon: formatDuration(rule.emerging.horizonSeconds),
+            min_similarity: rule.emerging.minSimilarity,
+            contrast_margin: rule.emerging.contrastMargin,
+            contrast_neighbours: rule.emerging.contrastNeighbours,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The JSON schema of one rules file (schemas/rules.schema.json), for the API's OpenAPI document. */
+export function rulesFileSchema(): Record<string, unknown> {
+  return structuredClone(schema) as Record<string, unknown>;
+}
+
 /** The policy areas a rule watches at level area, out of the taxonomy's (in taxonomy order). */
 export function ruleAreas(rule: Rule, taxonomy: readonly string[]): string[] {
   if (!rule.match.levels.includes('area')) return [];
   const wanted = rule.match.policyAreas;
   return wanted === null ? [...taxonomy] : taxonomy.filter((area) => wanted.includes(area));
+}
+
+/** The counts segment a rule reads: its language's, its product's, or all traffic (''). */
+export function ruleSegment(match: Pick<RuleMatch, 'product' | 'language'>): string {
+  if (match.language) return languageSegment(match.language);
+  return match.product ?? ALL_PRODUCTS;
 }
 
 /**
@@ -252,6 +326,7 @@ interface RawMatch {
   policy_areas?: string[] | null;
   cluster_ids?: string[] | null;
   levels?: Level[];
+  language?: string | null;
   metadata?: { product?: string | null };
 }
 
@@ -274,7 +349,7 @@ interface RawSettings {
   area_severity?: Record<string, Severity>;
   channel?: string | null;
   routing?: { group_by?: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string };
-  emerging?: { horizon?: string; min_similarity?: number };
+  emerging?: { horizon?: string; min_similarity?: number; contrast_margin?: number; contrast_neighbours?: number };
 }
 
 /** Settings once the built-in layer is under them: every key present. */
@@ -311,7 +386,7 @@ interface RawFile {
  * min_conversations and min_accounts default to the configured minimums instead.
  */
 const BUILT_IN_DEFAULTS: FullSettings = {
-  match: { policy_areas: null, cluster_ids: null, levels: ['leaf', 'parent'], metadata: { product: null } },
+  match: { policy_areas: null, cluster_ids: null, levels: ['leaf', 'parent'], language: null, metadata: { product: null } },
   bucket: '5m',
   window: '1h',
   baseline: '7d',
@@ -327,7 +402,7 @@ const BUILT_IN_DEFAULTS: FullSettings = {
   area_severity: {},
   channel: null,
   routing: { group_by: ['rule'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
-  emerging: { horizon: '6h', min_similarity: 0.65 },
+  emerging: { horizon: '6h', min_similarity: 0.65, contrast_margin: 0.12, contrast_neighbours: 10 },
 };
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/rules.schema.json', import.meta.url), 'utf8'));
@@ -351,6 +426,21 @@ function parseFile(text: string, file: string, limits: RuleLimits, knownAreas: S
     }
     return null;
   };
+  return parseData(data, file, limits, knownAreas, lineOf);
+}
+
+/**
+ * A rules document already parsed (the API's JSON bodies, rule versions in the database): the same
+ * schema and checks as a file, without line numbers. `taxonomy` is the policy taxonomy next to the
+ * rules files (RuleSet.areas), which rules may then only name.
+ */
+export function parseRuleDocument(data: unknown, origin: string, limits: RuleLimits, taxonomy: readonly PolicyAreaRef[] | null = null): RuleSet {
+  const knownAreas = taxonomy ? new Set(taxonomy.map((area) => area.id)) : null;
+  const set = parseData(withoutEmptySections(data ?? {}), origin, limits, knownAreas, () => null);
+  return deepFreeze(taxonomy ? { ...set, areas: [...taxonomy] } : set);
+}
+
+function parseData(data: unknown, file: string, limits: RuleLimits, knownAreas: Set<string> | null, lineOf: (path: Path) => number | null): RuleSet {
   if (!validateFile(data)) throw schemaError(validateFile.errors![0]!, data, file, lineOf);
 
   const checker = new FileChecker(data, file, limits, knownAreas, lineOf);
@@ -392,7 +482,7 @@ class FileChecker {
   ) {}
 
   error(path: Path, problem: string): RulesError {
-    return new RulesError({ file: this.file, line: this.lineOf(path), ...describePath(path, this.data) }, problem);
+    return new RulesError({ file: this.file, line: this.lineOf(path), path, ...describePath(path, this.data) }, problem);
   }
 
   /** Privacy floor: refused outright, so nobody believes a smaller group can ever be shown. */
@@ -418,7 +508,7 @@ class FileChecker {
     const blame = (key: string): Path => (key in raw ? [...at, key] : key in defaults ? ['defaults', key] : at);
     const from = (key: string): string => (key in raw ? '' : key in defaults ? ' (from defaults)' : ' (built-in default)');
     const fail = (key: string, problem: string): never => {
-      throw new RulesError({ file: this.file, line: this.lineOf(blame(key)), rule: raw.name, key }, `${problem}${from(key)}`);
+      throw new RulesError({ file: this.file, line: this.lineOf(blame(key)), path: blame(key), rule: raw.name, key }, `${problem}${from(key)}`);
     };
 
     const bucket = seconds(s.bucket);
@@ -445,6 +535,10 @@ class FileChecker {
         fail('area_severity', `names ${unknown.map((a) => `"${a}"`).join(', ')}, not in ${TAXONOMY_FILE} (known: ${[...this.knownAreas].join(', ')})`);
       }
     }
+    // Counts are kept per product and per language, not per pair: a rule watches one segment.
+    if (s.match.language && s.match.metadata.product) {
+      fail('match', `language cannot be combined with metadata.product (counts are kept per product and per language, not per pair); write one rule for each`);
+    }
     // An area is not a cluster: a list of clusters cannot pick areas, and silently ignoring it would mislead.
     if (raw.kind === 'spike' && s.match.levels.includes('area') && s.match.cluster_ids) {
       fail('match', 'cluster_ids cannot be combined with level area (an area is one series across all clusters); use policy_areas to pick areas');
@@ -459,6 +553,7 @@ class FileChecker {
         clusterIds: s.match.cluster_ids ?? null,
         levels: [...s.match.levels],
         product: s.match.metadata.product ?? null,
+        language: s.match.language ?? null,
       },
       bucketSeconds: bucket,
       windowSeconds: window,
@@ -484,7 +579,14 @@ class FileChecker {
         repeatIntervalSeconds: seconds(s.routing.repeat_interval),
       },
       emerging:
-        raw.kind === 'emerging' ? { horizonSeconds: seconds(s.emerging.horizon), minSimilarity: s.emerging.min_similarity } : null,
+        raw.kind === 'emerging'
+          ? {
+              horizonSeconds: seconds(s.emerging.horizon),
+              minSimilarity: s.emerging.min_similarity,
+              contrastMargin: s.emerging.contrast_margin,
+              contrastNeighbours: s.emerging.contrast_neighbours,
+            }
+          : null,
     };
   }
 }
@@ -562,7 +664,7 @@ function schemaError(error: ErrorObject, data: unknown, file: string, lineOf: (p
     problem = `${error.message}${isMap(error.data) || Array.isArray(error.data) ? '' : ` (got ${JSON.stringify(error.data)})`}`;
   }
   if (path.length === 0 && error.keyword === 'type') problem = 'must be a map with defaults, rules and silences';
-  return new RulesError({ file, line: lineOf(path), ...describePath(path, data) }, problem);
+  return new RulesError({ file, line: lineOf(path), path, ...describePath(path, data) }, problem);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -6,7 +6,7 @@ import { OfflineAuditor } from '../../src/catalog/audit.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
 import { TermNamer } from '../../src/catalog/naming.ts';
 import { dot, normalise } from '../../src/catalog/vectors.ts';
-import { EmergenceTracker } from '../../src/detect/emergence.ts';
+import { emergenceProbe, EmergenceTracker, type EmergenceCheck } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
 import { seededRandom } from '../../src/generate/random.ts';
@@ -111,9 +111,9 @@ describe('EmergenceTracker (density contrast over the stored recent window)', ()
   }
 
   /** Checks every hour from `from` to `to` (exclusive of from), as the detector does at bucket close. */
-  async function check(t: EmergenceTracker, at: number) {
+  async function check(t: EmergenceTracker, at: number, rule: Rule = RULE) {
     await t.pull();
-    return t.promote(RULE, at);
+    return t.promote(rule, at);
   }
 
   const familyA = (accounts: number) => ({ centre: FAMILY_A, accounts, perHour: 30, words: 'pretend unrestricted assistant persona' });
@@ -140,6 +140,35 @@ describe('EmergenceTracker (density contrast over the stored recent window)', ()
     expect(figures.share).toBeGreaterThan(0.1);
     expect(figures.share).toBeLessThan(0.5);
     expect(index.cluster('emerging-001')).toBeDefined();
+  }, 60_000);
+
+  it("scores with the rule's contrast_margin and contrast_neighbours: a margin no family reaches promotes nothing", async () => {
+    const strict = parseRules(
+      `
+rules:
+  - name: strict
+    kind: emerging
+    description: New patterns, strictly.
+    emerging: { horizon: 6h, min_similarity: 0.65, contrast_margin: 0.95, contrast_neighbours: 4 }
+`,
+      'rules.yaml',
+      LIMITS,
+    ).rules[0]!;
+    expect(strict.emerging).toMatchObject({ contrastMargin: 0.95, contrastNeighbours: 4 });
+    const { tracker: t, index } = await tracker();
+    const seen: Array<Pick<EmergenceCheck, 'margin' | 'neighbours'>> = [];
+    emergenceProbe.onCheck = (c) => seen.push({ margin: c.margin, neighbours: c.neighbours });
+    try {
+      for (let h = 0; h < 6; h++) {
+        await hour(T0 + h * HOUR, h >= 2 ? { families: [familyA(40)] } : {});
+        expect(await check(t, T0 + (h + 1) * HOUR, strict)).toEqual([]);
+      }
+    } finally {
+      emergenceProbe.onCheck = null;
+    }
+    expect(index.catalog.clusters.some((c) => c.provisional)).toBe(false);
+    expect(seen).toHaveLength(6);
+    expect(seen.every((c) => c.margin === 0.95 && c.neighbours === 4)).toBe(true);
   }, 60_000);
 
   it('does not promote the same family sent by 3 accounts', async () => {

@@ -84,7 +84,7 @@ describe('parseRules: defaults', () => {
 
   it('gives emerging rules the emerging defaults', () => {
     const rule = ruleOf(oneRule('', 'name: e\n    kind: emerging\n    description: new groups'));
-    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65 });
+    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65, contrastMargin: 0.12, contrastNeighbours: 10 });
   });
 
   it('documents in the schema exactly the defaults the code applies', () => {

@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+import { emergenceProbe, type EmergenceCheck } from '../detect/emergence.ts';
+import { createIdHasher } from '../privacy/account-hash.ts';
+import type { EvalStream } from './stream.ts';
+
+/**
+ * Instrumentation of the emerging-group search for `clio-stream eval --probe`: at each
+ * check during an emerging event's first hours, how many of its conversations are in the scored
+ * window, how many have a positive contrast and clear the margin, and the largest linked group they
+ * form (conversations and accounts). Figures only: no text, id or hash is printed.
+ */
+export function attachProbe(stream: EvalStream, secret: string, say: (line: string) => void, opts: { hours?: number; everyMinutes?: number; dumpFile?: string } = {}): () => void {
+  const hash = createIdHasher(secret, 'conversation');
+  const eventOf = new Map<string, number>();
+  for (const c of stream.conversations) if (c.event !== null && stream.events[c.event]!.kind === 'emerging') eventOf.set(hash(c.conversation.id).toString('hex'), c.event);
+  const events = stream.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'emerging');
+  const hours = opts.hours ?? 7;
+  const every = (opts.everyMinutes ?? 15) * 60_000;
+  // With a keep folder: every scored conversation once, for offline sweeps of the search's settings
+  // (individual-level derived data, like the week kept beside it).
+  const seen = new Map<string, { t: number; a: string; e: number | null; c: string; k: number[]; v: number[] }>();
+  emergenceProbe.onCheck = (check) => {
+    if (opts.dumpFile) {
+      for (const p of check.window) {
+        if (!seen.has(p.idHash)) seen.set(p.idHash, { t: p.eventTimeMs, a: p.accountHash, e: eventOf.get(p.idHash) ?? null, c: p.nearestClusterId, k: [...p.known].map((x) => Math.round(x * 1e4) / 1e4), v: Array.from(p.vector, (x) => Math.round(x * 1e5) / 1e5) });
+      }
+    }
+    for (const { e, i } of events) {
+      const since = check.endMs - e.startMs;
+      if (since <= 0 || since > hours * 3_600_000 || since % every !== 0) continue;
+      say(`probe ${e.name.slice(0, 12)} +${Math.round(since / 60_000)}m: ${describeCheck(check, (id) => eventOf.get(id) === i)}`);
+    }
+  };
+  return () => {
+    emergenceProbe.onCheck = null;
+    if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify({ events: stream.events, points: [...seen.values()] }));
+  };
+}
+
+function describeCheck(check: EmergenceCheck, isEvent: (idHash: string) => boolean): string {
+  const { window, scores, margin, minSimilarity } = check;
+  const ev = window.map((p, i) => ({ p, i })).filter(({ p }) => isEvent(p.idHash));
+  const accounts = (xs: Array<{ p: { accountHash: string } }>) => new Set(xs.map((x) => x.p.accountHash)).size;
+  const pos = ev.filter(({ i }) => scores[i]! > 0);
+  const over = ev.filter(({ i }) => scores[i]! > margin && !window[i]!.explained);
+  const sorted = ev.map(({ i }) => scores[i]!).sort((a, b) => a - b);
+  const q = (f: number) => (sorted.length ? sorted[Math.floor(f * (sorted.length - 1))]!.toFixed(3) : '-');
+  // Linked groups among all candidates (single link at minSimilarity), as the search forms them.
+  const cand = window.map((p, i) => ({ p, i })).filter(({ p, i }) => scores[i]! > margin && !p.explained);
+  const parent = cand.map((_, c) => c);
+  const find = (c: number): number => (parent[c] === c ? c : (parent[c] = find(parent[c]!)));
+  for (let a = 0; a < cand.length; a++) {
+    for (let b = a + 1; b < cand.length; b++) {
+      let s = 0;
+      const va = cand[a]!.p.vector;
+      const vb = cand[b]!.p.vector;
+      for (let d = 0; d < va.length; d++) s += va[d]! * vb[d]!;
+      if (s >= minSimilarity) parent[find(a)] = find(b);
+    }
+  }
+  const comps = new Map<number, typeof cand>();
+  cand.forEach((x, c) => comps.set(find(c), [...(comps.get(find(c)) ?? []), x]));
+  let best: { n: number; acc: number; mine: number } = { n: 0, acc: 0, mine: 0 };
+  for (const members of comps.values()) {
+    const mine = members.filter(({ p }) => isEvent(p.idHash)).length;
+    if (mine > best.mine) best = { n: members.length, acc: accounts(members), mine };
+  }
+  const others = cand.length - over.length;
+  return `window ${window.length}; event ${ev.length} (${accounts(ev)} acc); >0 ${pos.length}; >margin ${over.length} (${accounts(over)} acc); score q25/50/75 ${q(0.25)}/${q(0.5)}/${q(0.75)}; best group ${best.mine} of ${best.n} (${best.acc} acc); other candidates ${others}; groups ${check.groups}`;
+}
