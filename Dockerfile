@@ -7,7 +7,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
+# onnxruntime-node's CPU binary is in the package; its postinstall must not fetch a CUDA add-on.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 # tsx is a runtime dependency (bin/clio-stream.js runs the TypeScript sources), so --omit=dev is enough.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 

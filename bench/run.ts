@@ -16,6 +16,10 @@ const benches: Array<[string, () => Promise<Record<string, string>>]> = [
   ['detect-real', async () => (await import('./detect-real.ts')).benchDetectReal()],
   ['classify-real', async () => (await import('./classify-real.ts')).benchClassifyReal()],
   ['names-real', async () => (await import('./names-real.ts')).benchNamesReal()],
+  ['api', async () => (await import('./api.ts')).benchApi()],
+  ['multilingual', async () => (await import('./multilingual.ts')).benchMultilingual()],
+  // Fails (exit non-zero) when memory keeps growing: BENCH_SOAK_MINUTES long, 3 by default.
+  ['soak', async () => (await import('./soak.ts')).benchSoak()],
 ];
 const only = process.argv[2];
 

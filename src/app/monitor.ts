@@ -7,7 +7,7 @@ import { TermNamer } from '../catalog/naming.ts';
 import { compilePolicyMatcher, loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { Detector } from '../detect/detector.ts';
-import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
+import { AdvisoryLockLeadership, FencedError, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
 import { EmergenceTracker } from '../detect/emergence.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
@@ -19,15 +19,18 @@ import { JsonlNotifier } from '../notify/jsonl-notifier.ts';
 import type { Notifier, NotifyError } from '../notify/notifier.ts';
 import { ConfigError } from '../errors.ts';
 import { SlackNotifier } from '../notify/slack-notifier.ts';
-import { createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
+import { createAssignmentRecorder, createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../privacy/account-hash.ts';
 import { DEFAULT_RULES_DIR, ruleLimitsOf, type RuleSet } from '../rules/rules.ts';
-import { RulesWatcher } from '../rules/watch.ts';
+import { RulesInForce } from '../rules/in-force.ts';
 import type { PipelineMetrics } from '../service/metrics.ts';
 import { DetectionStore } from '../store/detection-store.ts';
 import { IngestStore } from '../store/ingest-store.ts';
+import { Janitor, JanitorSchedule, RetentionMetrics } from '../store/janitor.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { openDatabase } from '../store/open.ts';
+import type { SqlClient } from '../store/sql.ts';
+import type { Catalog } from '../catalog/catalog.ts';
 import { createCatalogJudges, createUnderstanding } from './understanding.ts';
 
 export interface MonitorOptions {
@@ -59,6 +62,8 @@ export interface Monitor {
   isReady(): boolean;
   /** False while a notification has waited longer than NOTIFICATION_OVERDUE_MS (the receiver is down or refusing). */
   notificationsFlowing(): Promise<boolean>;
+  /** What the workbench API reads: the store, the live catalog and the rules in force (open until stop). */
+  workbench: { db: SqlClient; catalog: () => Catalog | null; rules: () => RuleSet };
 }
 
 /** A notification still undelivered after this long makes /readyz say so (it is still retried). */
@@ -82,7 +87,10 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     closers.push(() => understanding.close());
     const store = new IngestStore(db);
     const detectionStore = new DetectionStore(db);
-    const outbox = new OutboxStore(db);
+    const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
+    closers.push(() => leadership.close());
+    // Delivery claims carry the lead's fencing token: a deposed instance sends nothing.
+    const outbox = new OutboxStore(db, leadership.fenced ? () => leadership.epoch() : undefined);
     const notifier = o.notifier ?? createNotifier(config);
     closers.push(() => notifier.close());
     await checkNotifier(notifier, logger);
@@ -108,19 +116,23 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       },
     });
 
-    const watcher = new RulesWatcher(config.alerts.rulesDir ?? DEFAULT_RULES_DIR, ruleLimitsOf(config), {
-      onChange: (rules: RuleSet) => logger.info({ rules: rules.rules.length, files: rules.files.length }, 'rules reloaded'),
-      onError: (error: Error) => logger.error({ err: error.message }, 'rules rejected; the previous rules stay in force'),
-    });
+    // The files (hot reloaded) until the API writes a rule version; then the database's latest, on every instance.
+    const watcher = new RulesInForce({ dir: config.alerts.rulesDir ?? DEFAULT_RULES_DIR, limits: ruleLimitsOf(config), db, logger, pollMs: config.api.rulesPollMs });
     const initialRules = await watcher.start();
     closers.push(async () => watcher.close());
 
-    const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
-    closers.push(() => leadership.close());
     // Created once per process: re-opening the detector after a lost and regained lead must not register them again.
     const detectionMetrics = new DetectionMetrics(metrics.registry);
+    // Retention runs on the leader, after its detection pass. Ages are measured on the event clock
+    // (the newest event time applied), as detection's are: history consumed late, or replayed, keeps
+    // the account sets and seen ids its own windows need.
+    const retention = config.retention.enabled
+      ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }) }), config.retention.intervalSeconds * 1000, logger)
+      : undefined;
+    const retentionNow = () => store.maxEventTime();
     let clockMs = await store.eventClock(o.consumer);
     let detector: Detector | undefined;
+    let detectorEpoch: number | null = null;
     let delivering = false;
     let turn: Promise<unknown> = Promise.resolve();
     // One detection pass at a time, and only in the leader; a follower keeps its index in step with
@@ -128,7 +140,11 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const detect = (options: { final?: boolean } = {}): Promise<void> => {
       const pass = turn.then(async () => {
         const index = understanding.index;
-        if (!index) return;
+        if (!index) {
+          // Nothing to judge without a catalog, but the counts and seen ids are stored all the same.
+          if (retention && (await leadership.acquire())) await retention.runIfDue(retentionNow, options.final);
+          return;
+        }
         if (!(await leadership.acquire())) {
           if (detector) logger.warn('lost the detection lead: another instance judges buckets now');
           detector = undefined;
@@ -137,16 +153,35 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
           await syncProvisional(detectionStore, index);
           return;
         }
-        if (!detector) {
-          detector = await openDetector(config, logger, detectionMetrics, detectionStore, index, watcher, initialRules);
+        // A new lead (even this process's own, regained) reloads the state: another instance may have moved it on.
+        if (!detector || detectorEpoch !== leadership.epoch()) {
+          detector = undefined;
+          const epoch = leadership.epoch();
+          // The detector writes under the token of the lead it was opened in, refused once another instance takes over.
+          const fencedStore = detectionStore.fenced(leadership.fenced ? () => epoch : undefined);
+          detector = await openDetector(config, logger, detectionMetrics, fencedStore, index, watcher, initialRules);
+          detectorEpoch = epoch;
           logger.info('leading detection and notification');
         }
         if (!delivering) deliverer.start();
         delivering = true;
         // Regular passes follow the partitions' clock; the end of a replay closes up to the last event.
         const clock = options.final ? await store.maxEventTime() : await store.eventClock(o.consumer);
-        const released = await detector.advance(clock, options);
+        let released;
+        try {
+          released = await detector.advance(clock, options);
+        } catch (error) {
+          // The pass's state in memory may be ahead of what was stored: reload it from the store next time.
+          detector = undefined;
+          if (error instanceof FencedError) {
+            logger.warn('lost the detection lead: another instance judges buckets now');
+            if (delivering) await deliverer.stop();
+            delivering = false;
+          }
+          throw error;
+        }
         if (released.length > 0) void deliverer.deliverDue().catch(() => {});
+        await retention?.runIfDue(retentionNow, options.final);
       });
       turn = pass.catch(() => {});
       return pass;
@@ -180,7 +215,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
 
     closers.push(() => turn.then(() => deliverer.stop()));
     const done = (async () => {
-      await o.source.run(handle);
+      await o.source.run(handle, createAssignmentRecorder(store, o.consumer));
       if (o.closeAtEnd) await detect({ final: true });
     })();
     done.catch(() => {});
@@ -191,6 +226,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       done,
       description,
       isReady: () => o.source.isReady(),
+      workbench: { db, catalog: () => understanding.index?.catalog ?? null, rules: () => watcher.current() },
       notificationsFlowing: async () => (await backlogAgeSeconds()) * 1000 < NOTIFICATION_OVERDUE_MS,
       stopSource: () => o.source.stop(),
       drain: async (timeoutMs) => {
@@ -221,7 +257,7 @@ async function openDetector(
   detectionMetrics: DetectionMetrics,
   store: DetectionStore,
   index: CatalogIndex,
-  watcher: RulesWatcher,
+  watcher: Pick<RulesInForce, 'current'>,
   rules: RuleSet,
 ): Promise<Detector> {
   const policies = loadPolicies();

@@ -6,6 +6,7 @@ import { KafkaDeadLetterSink } from '../ingest/kafka/kafka-dead-letter.ts';
 import { KafkaSource } from '../ingest/kafka/kafka-source.ts';
 import { kafkaSecurity } from '../ingest/kafka/security.ts';
 import type { Logger } from '../log.ts';
+import { AccessLog } from '../api/auth/access-log.ts';
 import { buildApp } from '../service/app.ts';
 import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
 import { startMonitor } from './monitor.ts';
@@ -47,7 +48,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   const deadLetters = new KafkaDeadLetterSink(consumerKafka, k.topics.deadLetter, k.brokers, { compression: k.deadLetterCompression });
   const source = new KafkaSource(
     consumerKafka,
-    { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize },
+    { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize, fromBeginning: k.fromBeginning },
     logger.child({ component: 'source' }),
   );
   const monitor = await startMonitor({ config, logger, metrics, source, deadLetters, consumer: k.groupId }).catch(async (error) => {
@@ -59,6 +60,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   const app = buildApp({
     metrics,
     logger,
+    workbench: { ...monitor.workbench, config, logger: logger.child({ component: 'workbench' }), access: new AccessLog(monitor.workbench.db) },
     readiness: {
       async checks() {
         return { kafka: monitor.isReady(), store: storeOpen, notifications: await monitor.notificationsFlowing().catch(() => false) };
@@ -67,6 +69,10 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
   });
   const url = await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ url, source: source.description, monitor: monitor.description }, 'clio-stream running');
+  // Enabling it is a configuration change that must be seen: individual-level facets become readable.
+  if (config.investigator.enabled) {
+    logger.warn({ maxFacets: config.investigator.maxFacets, viewMinutes: config.investigator.viewMinutes }, 'investigator view enabled: investigator tokens may read redacted request facets of one cluster at a time, each view recorded');
+  }
 
   const progress = setInterval(() => logProgress(metrics, logger), 10_000);
   progress.unref();

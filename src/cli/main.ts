@@ -14,6 +14,7 @@ import { stderrProgress } from '../util/progress.ts';
 import { generateConversations, generateInvalid } from '../generate/synthetic.ts';
 import { writeRealisticWeek } from '../generate/realistic-file.ts';
 import { runEvalCommand } from '../eval/command.ts';
+import { createTokenCommand, listTokensCommand, revokeTokenCommand } from '../api/auth/tokens-command.ts';
 
 /** Parses the command line and runs one command; every expected failure ends in one clear line, no stack. */
 export async function main(argv: string[]): Promise<void> {
@@ -79,7 +80,7 @@ export function buildProgram(): Command {
   const catalog = program.command('catalog').description('Build and inspect the topic catalog.');
   catalog
     .command('build')
-    .description("Clio's batch pipeline over a JSONL sample: redact, facets, embeddings, k-means, names from k-anonymous vocabulary, privacy audit, hierarchy, policy areas → catalog.json. Resumes an interrupted build.")
+    .description("Clio's batch pipeline over a JSONL sample: redact, facets, embeddings, k-means, names from k-anonymous vocabulary, privacy audit, hierarchy, policy areas, clusters under the privacy minimums folded into their nearest → catalog.json. Resumes an interrupted build.")
     .requiredOption('--input <jsonl>', 'baseline sample of conversations (the input contract, one per line)')
     .requiredOption('--out <catalog.json>', 'where to write the catalog (work files go to <out>.work/ until it is done)')
     .option('--clusters <n>', 'number of leaf clusters (default: from the sample size)', parsePositive)
@@ -151,9 +152,36 @@ export function buildProgram(): Command {
     .option('--rules <dir>', 'rule files (default: alerts.rulesDir, else the shipped alerts/)')
     .option('--keep-dir <dir>', 'keep each run\'s week, catalog, alerts and assignments here (they hold texts and ids: keep them inside the secure environment)')
     .option('--json', 'print the results as JSON instead of a table')
-    .action(async (o: { scenario: string[]; input?: string[]; textField: string; labelField?: string; format?: string; dataDir?: string; seeds?: number[]; rules?: string; keepDir?: string; json?: boolean }) => {
+    .option('--probe', 'print, at each check of the emerging search during an emerging event, how many of its conversations are in the window, clear the contrast margin and link into one group (figures only); with --keep-dir, also write the scored window for offline study')
+    .action(async (o: { scenario: string[]; input?: string[]; textField: string; labelField?: string; format?: string; dataDir?: string; seeds?: number[]; rules?: string; keepDir?: string; json?: boolean; probe?: boolean }) => {
       const config = loadConfig({ env: process.env, file: program.opts().config });
       await runEvalCommand(config, o, { out: (line) => process.stdout.write(`${line}\n`), progress: (line) => process.stderr.write(`${line}\n`) });
+    });
+
+  const tokens = program.command('tokens').description('API tokens for the workbench (roles viewer < analyst < investigator < admin); only their SHA-256 is stored.');
+  tokens
+    .command('create')
+    .description('Create a token and print it once on stdout; its hash goes to the database.')
+    .requiredOption('--name <name>', 'who or what uses it (shown in the access log)')
+    .requiredOption('--role <role>', 'viewer, analyst, investigator or admin')
+    .action(async (o: { name: string; role: string }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      await createTokenCommand(config, o, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
+    });
+  tokens
+    .command('list')
+    .description('List tokens: name, role, created, live or revoked (never the token or its hash).')
+    .action(async () => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      await listTokensCommand(config, (line) => process.stdout.write(`${line}\n`));
+    });
+  tokens
+    .command('revoke')
+    .description('Revoke a database token by name.')
+    .requiredOption('--name <name>', 'the token to revoke')
+    .action(async (o: { name: string }) => {
+      const config = loadConfig({ env: process.env, file: program.opts().config });
+      await revokeTokenCommand(config, o, (line) => process.stderr.write(`${line}\n`));
     });
 
   program

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
@@ -58,7 +58,20 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
     throw new ConfigError(key, `${expected}${from ? ` (from ${from})` : ''}`);
   }
   checkKafkaSecurity(tree as unknown as Config, origin);
+  checkDatabaseTls((tree as unknown as Config).store.databaseUrl);
+  checkRetention(tree as unknown as Config, origin);
   return deepFreeze(tree) as unknown as Config;
+}
+
+/** Each roll-up keeps its rows at least as long as the finer grain before it. */
+function checkRetention(config: Config, origin: Map<string, string>): void {
+  const r = config.retention;
+  const fail = (key: string, message: string): never => {
+    const from = origin.get(key);
+    throw new ConfigError(key, `${message}${from ? ` (from ${from})` : ''}`);
+  };
+  if (r.hourlyDays < r.bucketDays) fail('retention.hourlyDays', `must be at least retention.bucketDays (${r.bucketDays})`);
+  if (r.aggregateMonths * 30 < r.hourlyDays) fail('retention.aggregateMonths', `must cover retention.hourlyDays (${r.hourlyDays} days)`);
 }
 
 /** Rules between the TLS and SASL keys that the schema cannot state clearly. Never quotes a value. */
@@ -78,10 +91,52 @@ function checkKafkaSecurity(config: Config, origin: Map<string, string>): void {
     if (sasl.username !== null || sasl.password !== null) {
       fail('kafka.sasl.mechanism', 'is none but a SASL username or password is set: choose plain, scram-sha-256 or scram-sha-512');
     }
+    if (sasl.tokenFile !== null || sasl.tokenCommand !== null) fail('kafka.sasl.mechanism', 'is none but a token file or command is set: choose oauthbearer');
     return;
+  }
+  if (sasl.mechanism === 'oauthbearer') {
+    if (sasl.username !== null) fail('kafka.sasl.username', 'is not used with kafka.sasl.mechanism oauthbearer (the token names the principal)');
+    if (sasl.password !== null) fail('kafka.sasl.password', 'is not used with kafka.sasl.mechanism oauthbearer: give the token with kafka.sasl.tokenFile or kafka.sasl.tokenCommand');
+    if (sasl.tokenFile !== null && sasl.tokenCommand !== null) fail('kafka.sasl.tokenCommand', 'and kafka.sasl.tokenFile are both set: choose one');
+    if (sasl.tokenFile === null && sasl.tokenCommand === null) {
+      fail('kafka.sasl.tokenFile', 'or kafka.sasl.tokenCommand is required with kafka.sasl.mechanism oauthbearer (CLIO_KAFKA_SASL_TOKEN_FILE or CLIO_KAFKA_SASL_TOKEN_COMMAND)');
+    }
+    return;
+  }
+  for (const name of ['tokenFile', 'tokenCommand'] as const) {
+    if (sasl[name] !== null) fail(`kafka.sasl.${name}`, `is only used with kafka.sasl.mechanism oauthbearer, not ${sasl.mechanism}`);
   }
   if (sasl.username === null) fail('kafka.sasl.username', `is required with kafka.sasl.mechanism ${sasl.mechanism} (set it in the file or CLIO_KAFKA_SASL_USERNAME)`);
   if (sasl.password === null) fail('kafka.sasl.password', `is required with kafka.sasl.mechanism ${sasl.mechanism} (set it in the file or CLIO_KAFKA_SASL_PASSWORD)`);
+}
+
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/**
+ * The TLS parameters of DATABASE_URL that `pg` reads (sslmode, sslrootcert, sslcert, sslkey),
+ * checked at start. Messages name the parameter and the file, never the URL (it may hold a password).
+ */
+function checkDatabaseTls(url: string | null): void {
+  if (!url) return;
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return; // pg's own parser is more lenient (and reports what it cannot read)
+  }
+  const mode = params.get('sslmode');
+  if (mode !== null && !SSL_MODES.includes(mode)) {
+    throw new ConfigError('store.databaseUrl', `sslmode must be one of ${SSL_MODES.join(', ')}`);
+  }
+  for (const name of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = params.get(name);
+    if (file === null) continue;
+    try {
+      accessSync(file, fsConstants.R_OK);
+    } catch (cause) {
+      throw new ConfigError('store.databaseUrl', `${name} ${file} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
+    }
+  }
 }
 
 function readYaml(file: string): Tree {

@@ -34,6 +34,7 @@ export const configSchema = {
         connectionTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
         sessionTimeoutMs: { type: 'integer', minimum: 6000, default: 30000 },
         chunkSize: { type: 'integer', minimum: 1, maximum: 100000, default: 1000, description: 'records per store transaction inside a fetched batch' },
+        fromBeginning: { type: 'boolean', default: false, description: 'where a new consumer group starts: false = new records only (latest), true = the oldest retained record' },
         deadLetterCompression: {
           enum: ['none', 'gzip', 'snappy', 'lz4'],
           default: 'none',
@@ -57,11 +58,13 @@ export const configSchema = {
           type: 'object',
           additionalProperties: false,
           default: {},
-          required: ['mechanism', 'username', 'password'],
+          required: ['mechanism', 'username', 'password', 'tokenFile', 'tokenCommand'],
           properties: {
-            mechanism: { enum: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], default: 'none', description: 'none, plain, scram-sha-256 or scram-sha-512' },
+            mechanism: { enum: ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'], default: 'none', description: 'none, plain, scram-sha-256 or scram-sha-512, or oauthbearer with tokenFile or tokenCommand' },
             username: { type: ['string', 'null'], minLength: 1, default: null },
             password: { type: ['string', 'null'], minLength: 1, default: null },
+            tokenFile: { type: ['string', 'null'], minLength: 1, default: null, description: 'oauthbearer: file holding the token, re-read whenever a connection authenticates' },
+            tokenCommand: { type: ['string', 'null'], minLength: 1, default: null, description: 'oauthbearer: shell command printing the token, run again when the token nears its expiry' },
           },
         },
       },
@@ -137,9 +140,9 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['provider', 'workers', 'cacheEntries', 'http'],
+      required: ['provider', 'workers', 'cacheEntries', 'http', 'onnx'],
       properties: {
-        provider: { enum: ['local', 'http'], default: 'local' },
+        provider: { enum: ['local', 'http', 'onnx'], default: 'local', description: 'local: the embedded English model; http: an OpenAI-compatible endpoint; onnx: an ONNX sentence model in-process (multilingual)' },
         workers: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
         cacheEntries: { type: 'integer', minimum: 0, default: 50000 },
         http: {
@@ -151,6 +154,17 @@ export const configSchema = {
             url: { type: ['string', 'null'], pattern: '^https?://', default: null, description: 'an OpenAI-compatible base URL such as http://host:8000/v1' },
             model: { type: ['string', 'null'], default: null },
             apiKey: { type: ['string', 'null'], default: null },
+          },
+        },
+        onnx: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['model', 'dir', 'threads'],
+          properties: {
+            model: { type: 'string', minLength: 1, default: 'multilingual-e5-small', description: 'a model of src/embed/onnx-models.json; its files come from `npm run model:fetch`' },
+            dir: { type: ['string', 'null'], minLength: 1, default: null, description: 'folder with model.onnx, tokenizer.json and checksums.json; default .cache/models/<model>' },
+            threads: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
           },
         },
       },
@@ -191,10 +205,65 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['host', 'port'],
+      required: ['host', 'port', 'tokens', 'authFailures', 'rulesPollMs'],
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        tokens: {
+          type: 'array',
+          default: [],
+          description: 'API tokens as hashes (never the token itself); more are made with `clio-stream tokens create`',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'role', 'sha256'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,64}$', description: 'a name of 1-64 letters, digits, ".", "_", "@" or "-"' },
+              role: { enum: ['viewer', 'analyst', 'investigator', 'admin'] },
+              sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the hex SHA-256 of the token (64 lowercase hex digits)' },
+            },
+          },
+        },
+        authFailures: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['max', 'windowSeconds'],
+          description: 'failed authentications allowed per client address and window before 429',
+          properties: {
+            max: { type: 'integer', minimum: 1, default: 10 },
+            windowSeconds: { type: 'integer', minimum: 1, default: 60 },
+          },
+        },
+        rulesPollMs: { type: 'integer', minimum: 100, default: 2000, description: 'how often every instance looks for new rule versions and silences in the database' },
+      },
+    },
+    investigator: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['enabled', 'maxFacets', 'viewMinutes'],
+      description: 'the audited investigator view of redacted request facets (off by default)',
+      properties: {
+        enabled: { type: 'boolean', default: false, description: 'lets investigator tokens see up to maxFacets redacted request facets of one cluster or alert, with a case reference and a reason' },
+        maxFacets: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'facets per view' },
+        viewMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 60, description: 'how long a view may be re-read' },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['enabled', 'individualDays', 'bucketDays', 'hourlyDays', 'aggregateMonths', 'batchRows', 'intervalSeconds'],
+      description: 'how long stored data is kept; the leader deletes and rolls up in small batches',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'false keeps everything (not for production)' },
+        individualDays: { type: 'integer', minimum: 1, maximum: 365, default: 7, description: 'individual-level rows: seen conversation-id hashes, account hashes per bucket, the recent pool (embeddings, summary words)' },
+        bucketDays: { type: 'integer', minimum: 15, maximum: 3650, default: 35, description: 'per-bucket counts, then rolled up to hours (at least 15: detection reads two weeks plus a baseline)' },
+        hourlyDays: { type: 'integer', minimum: 15, maximum: 3650, default: 90, description: 'hourly counts, then rolled up to days' },
+        aggregateMonths: { type: 'integer', minimum: 1, maximum: 120, default: 13, description: 'daily counts, catalog versions and sent notifications, then deleted' },
+        batchRows: { type: 'integer', minimum: 10, maximum: 100000, default: 5000, description: 'rows per delete or roll-up statement' },
+        intervalSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300, description: 'how often the leader runs the janitor' },
       },
     },
     log: {
@@ -229,9 +298,10 @@ export interface Config {
     connectionTimeoutMs: number;
     sessionTimeoutMs: number;
     chunkSize: number;
+    fromBeginning: boolean;
     deadLetterCompression: 'none' | 'gzip' | 'snappy' | 'lz4';
     ssl: { enabled: boolean; caFile: string | null; certFile: string | null; keyFile: string | null; keyPassphrase: string | null; rejectUnauthorized: boolean };
-    sasl: { mechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string | null; password: string | null };
+    sasl: { mechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer'; username: string | null; password: string | null; tokenFile: string | null; tokenCommand: string | null };
   };
   store: { dataDir: string; databaseUrl: string | null };
   ingest: { maxMessageBytes: number; maxMessages: number; maxBlockChars: number; maxFutureSeconds: number };
@@ -242,16 +312,25 @@ export interface Config {
     claude: { apiKey: string | null; baseUrl: string | null; model: string; maxConcurrency: number; timeoutMs: number; hourlySpendCapUsd: number };
   };
   embeddings: {
-    provider: 'local' | 'http';
+    provider: 'local' | 'http' | 'onnx';
     workers: number;
     cacheEntries: number;
     http: { url: string | null; model: string | null; apiKey: string | null };
+    onnx: { model: string; dir: string | null; threads: number };
   };
   windows: { bucketSeconds: number; allowedLatenessSeconds: number };
   alerts: { rulesDir: string | null; dashboardUrl: string; out: string; slack: { token: string | null; apiUrl: string | null; defaultChannel: string } };
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    tokens: Array<{ name: string; role: 'viewer' | 'analyst' | 'investigator' | 'admin'; sha256: string }>;
+    authFailures: { max: number; windowSeconds: number };
+    rulesPollMs: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   shutdown: { timeoutMs: number };
+  investigator: { enabled: boolean; maxFacets: number; viewMinutes: number };
+  retention: { enabled: boolean; individualDays: number; bucketDays: number; hourlyDays: number; aggregateMonths: number; batchRows: number; intervalSeconds: number };
 }
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
@@ -268,6 +347,7 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_KAFKA_CREATE_TOPICS', key: 'kafka.createTopics', kind: 'boolean' },
   { env: 'CLIO_KAFKA_CHUNK_SIZE', key: 'kafka.chunkSize', kind: 'integer' },
   { env: 'CLIO_KAFKA_SESSION_TIMEOUT_MS', key: 'kafka.sessionTimeoutMs', kind: 'integer' },
+  { env: 'CLIO_KAFKA_FROM_BEGINNING', key: 'kafka.fromBeginning', kind: 'boolean' },
   { env: 'CLIO_KAFKA_DLQ_COMPRESSION', key: 'kafka.deadLetterCompression', kind: 'string' },
   { env: 'CLIO_KAFKA_SSL', key: 'kafka.ssl.enabled', kind: 'boolean' },
   { env: 'CLIO_KAFKA_SSL_CA_FILE', key: 'kafka.ssl.caFile', kind: 'string' },
@@ -278,6 +358,8 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_KAFKA_SASL_MECHANISM', key: 'kafka.sasl.mechanism', kind: 'string' },
   { env: 'CLIO_KAFKA_SASL_USERNAME', key: 'kafka.sasl.username', kind: 'string' },
   { env: 'CLIO_KAFKA_SASL_PASSWORD', key: 'kafka.sasl.password', kind: 'string' },
+  { env: 'CLIO_KAFKA_SASL_TOKEN_FILE', key: 'kafka.sasl.tokenFile', kind: 'string' },
+  { env: 'CLIO_KAFKA_SASL_TOKEN_COMMAND', key: 'kafka.sasl.tokenCommand', kind: 'string' },
   { env: 'CLIO_DATA_DIR', key: 'store.dataDir', kind: 'string' },
   { env: 'DATABASE_URL', key: 'store.databaseUrl', kind: 'string' },
   { env: 'CLIO_MAX_MESSAGE_BYTES', key: 'ingest.maxMessageBytes', kind: 'integer' },
@@ -301,6 +383,8 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_EMBEDDINGS_URL', key: 'embeddings.http.url', kind: 'string' },
   { env: 'CLIO_EMBEDDINGS_MODEL', key: 'embeddings.http.model', kind: 'string' },
   { env: 'CLIO_EMBEDDINGS_API_KEY', key: 'embeddings.http.apiKey', kind: 'string' },
+  { env: 'CLIO_ONNX_MODEL', key: 'embeddings.onnx.model', kind: 'string' },
+  { env: 'CLIO_ONNX_DIR', key: 'embeddings.onnx.dir', kind: 'string' },
   { env: 'CLIO_BUCKET_SECONDS', key: 'windows.bucketSeconds', kind: 'integer' },
   { env: 'CLIO_ALLOWED_LATENESS_SECONDS', key: 'windows.allowedLatenessSeconds', kind: 'integer' },
   { env: 'CLIO_RULES_DIR', key: 'alerts.rulesDir', kind: 'string' },
@@ -313,4 +397,10 @@ export const envBindings: ReadonlyArray<{ env: string; key: string; kind: Kind }
   { env: 'CLIO_API_PORT', key: 'api.port', kind: 'integer' },
   { env: 'CLIO_LOG_LEVEL', key: 'log.level', kind: 'string' },
   { env: 'CLIO_SHUTDOWN_TIMEOUT_MS', key: 'shutdown.timeoutMs', kind: 'integer' },
+  { env: 'CLIO_INVESTIGATOR_ENABLED', key: 'investigator.enabled', kind: 'boolean' },
+  { env: 'CLIO_RETENTION_ENABLED', key: 'retention.enabled', kind: 'boolean' },
+  { env: 'CLIO_RETENTION_INDIVIDUAL_DAYS', key: 'retention.individualDays', kind: 'integer' },
+  { env: 'CLIO_RETENTION_BUCKET_DAYS', key: 'retention.bucketDays', kind: 'integer' },
+  { env: 'CLIO_RETENTION_HOURLY_DAYS', key: 'retention.hourlyDays', kind: 'integer' },
+  { env: 'CLIO_RETENTION_AGGREGATE_MONTHS', key: 'retention.aggregateMonths', kind: 'integer' },
 ];

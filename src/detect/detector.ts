@@ -6,13 +6,14 @@ import { areaSeriesId } from '../classify/classifier.ts';
 import type { Logger } from '../log.ts';
 import { Router, type RouterState } from '../route/router.ts';
 import { readPolicyAreas, type PolicyAreaRef } from '../rules/areas.ts';
-import { ruleAreas, ruleMatches, severityOf, type Rule, type RuleSet } from '../rules/rules.ts';
+import { ruleAreas, ruleMatches, ruleSegment, severityOf, type Rule, type RuleSet } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
 import { ALL_PRODUCTS } from '../store/ingest-store.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { EmergenceTracker } from './emergence.ts';
-import { floorTo, SeriesCache } from './series-cache.ts';
-import { detectSpikes, type ClusterSeries, type SeriesKind, type SpikeEvaluation, type SpikeParams } from './spike.ts';
+import { floorTo, SeriesCache, type CountSource } from './series-cache.ts';
+import { coarsenSeries } from '../privacy/series-gate.ts';
+import { detectSpikes, type SeriesColumns, type SeriesKind, type SpikeEvaluation, type SpikeParams } from './spike.ts';
 import { closedThrough, isWindowEnd, newlyClosed, watermarkOf } from './windows.ts';
 import type { DetectionMetrics } from './metrics.ts';
 
@@ -61,18 +62,23 @@ interface SpikeContext {
   fromMs: number;
   stepMs: number;
   params: SpikeParams;
-  traffic: number[];
+  traffic: Float64Array;
 }
 
+/** What the detector reads and writes in the store (a backtest gives it stored counts and discards its writes). */
+export type DetectorStore = Pick<DetectionStore, 'transaction' | 'firstBucket' | 'distinctAccounts' | 'loadState'> &
+  CountSource &
+  Partial<Pick<DetectionStore, 'languageMix'>>;
+
 export interface DetectorDeps {
-  store: DetectionStore;
+  store: DetectorStore;
   /** The live catalog: provisional clusters are added to it as they are promoted. */
-  index: CatalogIndex;
+  index: Pick<CatalogIndex, 'catalog' | 'cluster'>;
   rules: () => RuleSet;
   bucketMs: number;
   allowedLatenessMs: number;
   privacy: GateLimits;
-  emergence: EmergenceTracker;
+  emergence: Pick<EmergenceTracker, 'restore' | 'pull' | 'promote'>;
   metrics: DetectionMetrics;
   logger: Logger;
   /**
@@ -185,7 +191,8 @@ export class Detector {
 
   /** The segment and span a rule's windows are judged over, its counts loaded; null before enough traffic. */
   private async spikeContext(rule: Rule, endMs: number): Promise<SpikeContext | null> {
-    const product = rule.match.product ?? ALL_PRODUCTS;
+    // The rule's segment: all traffic, one product, or one language.
+    const product = ruleSegment(rule.match);
     const first = await this.deps.store.firstBucket(product);
     if (first === null) return null;
     const stepMs = rule.bucketSeconds * 1000;
@@ -208,10 +215,10 @@ export class Detector {
   }
 
   /** The series of one store id over [from, end) beside its segment's traffic. */
-  private seriesOf(ctx: SpikeContext, seriesId: string, from: number): ClusterSeries['series'] {
+  private seriesOf(ctx: SpikeContext, seriesId: string, from: number): SeriesColumns {
     const counts = this.cache.series(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
     const offset = (from - ctx.fromMs) / ctx.stepMs;
-    return counts.map((conversations, i) => ({ conversations, traffic: ctx.traffic[offset + i]! }));
+    return { conversations: counts, traffic: ctx.traffic.subarray(offset, offset + counts.length) };
   }
 
   /**
@@ -262,13 +269,13 @@ export class Detector {
     }
   }
 
-  private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; input: ClusterSeries }>, kind: SeriesKind = 'disjoint'): Promise<void> {
+  private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; input: { id: string; series: SeriesColumns; prior?: { share: number } } }>, kind: SeriesKind = 'disjoint'): Promise<void> {
     if (group.length === 0) return;
     const verdicts = detectSpikes(group.map((g) => g.input), ctx.params, kind);
     for (const [i, verdict] of verdicts.entries()) {
       const { subject, input } = group[i]!;
       const accountsExpected = verdict.fire && verdict.evaluation.enoughHistory ? () => this.expectedAccounts(ctx, subject.id, verdict.evaluation.baseline.conversations) : null;
-      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, input.series.slice(-ctx.params.windowBuckets).map((b) => b.conversations), ctx.endMs, ctx.product, accountsExpected);
+      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, lastOf(input.series.conversations, ctx.params.windowBuckets), ctx.endMs, ctx.product, accountsExpected);
     }
   }
 
@@ -340,6 +347,11 @@ export class Detector {
           alert = null;
         }
       }
+      // Over all traffic, which languages carry the series (each above the privacy minimums on its own).
+      if (alert && product === ALL_PRODUCTS && this.deps.store.languageMix) {
+        const languages = await this.deps.store.languageMix(subject.id, windowStart, endMs, gate);
+        if (languages.length > 0) alert = { ...alert, languages };
+      }
     }
     if (alert) {
       episode.passing += 1;
@@ -371,7 +383,8 @@ export class Detector {
 
   private fire(rule: Rule, alert: Alert, series: number[]): void {
     this.deps.metrics.firing.inc({ kind: alert.kind, rule: rule.name });
-    this.router.firing({ alert, channel: rule.channel, series, routing: rule.routing }, Date.parse(alert.fired_at));
+    // The series leaves the process (Slack, the alert payload): no point under the privacy minimums.
+    this.router.firing({ alert, channel: rule.channel, series: coarsenSeries(series, this.gateFor(rule).minConversations), routing: rule.routing }, Date.parse(alert.fired_at));
   }
 
   private gateFor(rule: Rule): GateLimits {
@@ -430,6 +443,13 @@ export class Detector {
       fired_at: iso(endMs),
     };
   }
+}
+
+/** The last `n` values (the current window's buckets), as a plain array. */
+function lastOf(values: ArrayLike<number>, n: number): number[] {
+  const out: number[] = [];
+  for (let i = Math.max(0, values.length - n); i < values.length; i++) out.push(values[i]!);
+  return out;
 }
 
 /** A policy area as the subject of a spike series: named by the taxonomy, never by conversations. */

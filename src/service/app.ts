@@ -1,4 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerWorkbench } from '../api/server.ts';
+import type { WorkbenchDeps } from '../api/deps.ts';
 import type { Logger } from '../log.ts';
 import type { PipelineMetrics } from './metrics.ts';
 
@@ -11,6 +13,8 @@ export interface AppDeps {
   metrics: PipelineMetrics;
   readiness: Readiness;
   logger?: Logger;
+  /** The analyst workbench (API and dashboard); absent, only the three open routes are served. */
+  workbench?: WorkbenchDeps;
 }
 
 /**
@@ -38,6 +42,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+
+  // In its own scope: the token gate, secure headers and error format cover the workbench, not the three routes above.
+  const workbench = deps.workbench;
+  if (workbench) void app.register(async (scope) => registerWorkbench(scope, workbench));
 
   return app;
 }
