@@ -26,13 +26,24 @@ export interface SourceChunk {
 
 export type ChunkHandler = (chunk: SourceChunk) => Promise<void>;
 
+/** A partition just assigned to this reader: where it resumes and where the broker's records end (offsets as decimal strings). */
+export interface PartitionAssignment {
+  topic: string;
+  partition: number;
+  position: string;
+  highWatermark: string;
+}
+
+/** Told the partitions of each (re)assignment before any chunk of it is handled, so partitions still unread can hold the event clock back. */
+export type AssignmentHandler = (partitions: PartitionAssignment[]) => Promise<void>;
+
 /**
  * A stream of conversations. `run` resolves when the source is exhausted (file) or stopped (Kafka);
  * a chunk's position is committed only after its handler returned.
  */
 export interface Source {
   readonly description: string;
-  run(handle: ChunkHandler): Promise<void>;
+  run(handle: ChunkHandler, onAssignment?: AssignmentHandler): Promise<void>;
   /** Finishes the chunk in flight, commits it, and makes `run` resolve. */
   stop(): Promise<void>;
   /** Connected and consuming (for /readyz). */

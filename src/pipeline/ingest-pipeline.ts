@@ -1,6 +1,6 @@
 import type { Assigner, Assignment } from '../assign/assigner.ts';
 import type { DeadLetter, DeadLetterSink } from '../ingest/dead-letter.ts';
-import type { ChunkHandler, SourceChunk } from '../ingest/source.ts';
+import type { AssignmentHandler, ChunkHandler, SourceChunk } from '../ingest/source.ts';
 import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
 import type { ValidConversation } from '../ingest/conversation.ts';
 import type { Logger } from '../log.ts';
@@ -125,5 +125,16 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
       { topic: chunk.topic, partition: chunk.partition, nextOffset: chunk.nextOffset, records: chunk.records.length, counted: outcome.counted, deadLettered: letters.length, seconds },
       'chunk applied',
     );
+  };
+}
+
+/** Records each assignment in the store: partitions with records still to read hold the event clock back until they catch up. */
+export function createAssignmentRecorder(store: IngestStore, consumer: string): AssignmentHandler {
+  return async (partitions) => {
+    const byTopic = new Map<string, typeof partitions>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    for (const [topic, list] of byTopic) {
+      await store.recordAssignment(consumer, topic, list.map((p) => ({ partition: p.partition, position: BigInt(p.position), highWatermark: BigInt(p.highWatermark) })));
+    }
   };
 }

@@ -15,6 +15,8 @@ export interface CountedConversation {
   policyAreas?: readonly string[];
   /** metadata.product when it is a plain identifier: counted under its own segment as well as under ''. */
   product?: string | null;
+  /** The conversation's language (ISO 639-1, src/facets/language.ts): counted under its own segment `lang:<code>` as well. */
+  language?: string | null;
   /** Its request facet, for emerging-group detection (density contrast over recent traffic); absent without a catalog. */
   request?: RequestRecord;
   offset: bigint;
@@ -30,6 +32,15 @@ export interface RequestRecord {
 /** The product segment that means "all traffic". */
 export const ALL_PRODUCTS = '';
 
+/**
+ * The segment of one language's counts, beside the product segments in the same columns: a product
+ * segment is a plain identifier (no colon), so the two never collide. Products and languages are
+ * not crossed (a conversation counts under all traffic, its product and its language).
+ */
+export function languageSegment(language: string): string {
+  return `lang:${language}`;
+}
+
 /** Everything one source chunk changes, applied atomically with the partition's resume offset. */
 export interface ChunkUpdate {
   consumer: string;
@@ -41,6 +52,15 @@ export interface ChunkUpdate {
   deadLetters: Array<{ reason: DeadLetterReason; offset: bigint }>;
   /** The partition still had unread records after this chunk (Kafka lag > 0): its clock holds the watermark back. */
   behind?: boolean;
+}
+
+/** A partition as assigned to this consumer: where the source resumes reading it, and where its records end. */
+export interface AssignedPartition {
+  partition: number;
+  /** The offset the source reads next (committed offset, or where a group without one starts). */
+  position: bigint;
+  /** Last offset + 1 the broker holds. */
+  highWatermark: bigint;
 }
 
 export interface ChunkOutcome {
@@ -89,7 +109,35 @@ export class IngestStore {
       'SELECT next_offset FROM source_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3',
       [consumer, topic, partition],
     );
-    return rows.length ? BigInt(rows[0]!.next_offset) : null;
+    // -1 marks a partition recorded at assignment whose first chunk has not been applied yet.
+    return rows.length && BigInt(rows[0]!.next_offset) >= 0n ? BigInt(rows[0]!.next_offset) : null;
+  }
+
+  /**
+   * Records the partitions this consumer was just assigned: one with records past both its stored
+   * offset and the position the source resumes from is behind (a partition never applied here gets
+   * a row with no clock yet, which holds the event clock back until its first chunk); one caught up
+   * is not (an idle partition must not stall the clock).
+   */
+  async recordAssignment(consumer: string, topic: string, partitions: readonly AssignedPartition[]): Promise<void> {
+    if (partitions.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      const stored = await tx.query<{ partition: number; next_offset: string | number }>(
+        'SELECT partition, next_offset FROM source_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[]) FOR UPDATE',
+        [consumer, topic, partitions.map((p) => p.partition)],
+      );
+      const storedOf = new Map(stored.map((r) => [Number(r.partition), BigInt(r.next_offset)]));
+      const behind = partitions.map((p) => {
+        const from = storedOf.get(p.partition) ?? -1n;
+        return p.highWatermark > (from > p.position ? from : p.position);
+      });
+      await tx.query(
+        `INSERT INTO source_offsets (consumer, topic, partition, next_offset, max_event_time, behind)
+         SELECT $1, $2, p, -1, NULL, b FROM unnest($3::int[], $4::boolean[]) AS t(p, b)
+         ON CONFLICT (consumer, topic, partition) DO UPDATE SET behind = excluded.behind`,
+        [consumer, topic, partitions.map((p) => p.partition), behind],
+      );
+    });
   }
 
   /** The subset of ids not counted yet: lets the pipeline skip expensive work on redeliveries. */
@@ -155,10 +203,14 @@ export class IngestStore {
    * come). Idle partitions do not hold it back.
    */
   async eventClock(consumer: string): Promise<number | null> {
-    const rows = await this.db.query<{ lagging: Date | null }>(
-      'SELECT min(max_event_time) AS lagging FROM source_offsets WHERE consumer = $1 AND behind AND max_event_time IS NOT NULL',
+    const rows = await this.db.query<{ lagging: Date | null; unstarted: string | number }>(
+      `SELECT min(max_event_time) AS lagging, count(*) FILTER (WHERE max_event_time IS NULL) AS unstarted
+       FROM source_offsets WHERE consumer = $1 AND behind`,
       [consumer],
     );
+    // A partition behind with no clock yet (assigned, first chunk not applied) may hold the oldest
+    // conversations of all: nothing may close until it has told its time.
+    if (Number(rows[0]?.unstarted ?? 0) > 0) return null;
     const max = await readClock(this.db);
     const lagging = rows[0]?.lagging ? new Date(rows[0].lagging).getTime() : null;
     return max === null || lagging === null ? max : Math.min(max, lagging);
@@ -196,6 +248,46 @@ export class IngestStore {
   }
 }
 
+/** One language's share of a series' conversations over a window. */
+export interface LanguageShare {
+  language: string;
+  share: number;
+}
+
+/**
+ * A series' language mix over [fromMs, toMs): each language's share of the series' conversations,
+ * listed only when that language alone holds at least `minConversations` conversations from
+ * `minAccounts` distinct accounts (the privacy minimums); smaller languages are not named, and
+ * the shares listed then sum to less than 1. Largest first, two decimals.
+ */
+export async function languageMixOf(
+  db: Pick<SqlClient, 'query'>,
+  seriesId: string,
+  fromMs: number,
+  toMs: number,
+  minimums: { minConversations: number; minAccounts: number },
+): Promise<LanguageShare[]> {
+  const range = [seriesId, new Date(fromMs).toISOString(), new Date(toMs).toISOString()];
+  const counts = await db.query<{ product: string; conversations: string | number }>(
+    `SELECT product, sum(conversations) AS conversations FROM cluster_counts
+     WHERE cluster_id = $1 AND bucket_start >= $2 AND bucket_start < $3 AND (product = '' OR product LIKE 'lang:%') GROUP BY product`,
+    range,
+  );
+  const total = Number(counts.find((r) => r.product === ALL_PRODUCTS)?.conversations ?? 0);
+  const large = counts.filter((r) => r.product !== ALL_PRODUCTS && Number(r.conversations) >= minimums.minConversations);
+  if (total === 0 || large.length === 0) return [];
+  const accounts = await db.query<{ product: string; n: string | number }>(
+    `SELECT product, count(DISTINCT account_hash) AS n FROM cluster_accounts
+     WHERE cluster_id = $1 AND bucket_start >= $2 AND bucket_start < $3 AND product = ANY($4::text[]) GROUP BY product`,
+    [...range, large.map((r) => r.product)],
+  );
+  const accountsOf = new Map(accounts.map((r) => [r.product, Number(r.n)]));
+  return large
+    .filter((r) => (accountsOf.get(r.product) ?? 0) >= minimums.minAccounts)
+    .map((r) => ({ language: r.product.slice('lang:'.length), share: Math.round((Number(r.conversations) / total) * 100) / 100 }))
+    .sort((a, b) => b.share - a.share || a.language.localeCompare(b.language));
+}
+
 type Tx = Parameters<Parameters<SqlClient['transaction']>[0]>[0];
 
 /** Records the ids as seen and returns the conversations whose id was new (first occurrence only). */
@@ -210,16 +302,18 @@ async function insertUnseen(tx: Tx, conversations: CountedConversation[]): Promi
   return conversations.filter((c) => isNew.delete(c.idHash));
 }
 
-/** The (cluster, product) series a conversation counts in: its leaf and ancestors, under all traffic and its product. */
+/** The (cluster, segment) series a conversation counts in: its leaf, ancestors and areas, under all traffic, its product and its language. */
 function segmentsOf(c: CountedConversation): Array<[string, string]> {
   const products = productsOf(c);
   const clusters = [c.clusterId, ...(c.ancestorIds ?? []), ...(c.policyAreas ?? []).map(areaSeriesId)];
   return clusters.flatMap((cluster) => products.map((product): [string, string] => [cluster, product]));
 }
 
-/** All traffic, and the conversation's own product when it names one. */
+/** All traffic, and the conversation's own product and language when it has them. */
 function productsOf(c: CountedConversation): string[] {
-  return c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS];
+  const segments = c.product ? [ALL_PRODUCTS, c.product] : [ALL_PRODUCTS];
+  if (c.language) segments.push(languageSegment(c.language));
+  return segments;
 }
 
 async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs: number): Promise<void> {

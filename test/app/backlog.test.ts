@@ -25,10 +25,14 @@ import { waitFor } from '../helpers/cli.ts';
 import { createTopic, testKafka } from '../helpers/kafka.ts';
 import { kafkaBrokers, uniqueName } from '../helpers/services.ts';
 
-// The demo week, small enough for CI, through the real broker as a backlog (everything produced
+// The demo scenario, shortened for CI, through the real broker as a backlog (everything produced
 // before the consumer starts): the watermark must follow the slowest partition that still has data,
 // so however the week is spread over partitions, every bucket is judged complete.
+// Four days (one for the catalog, then the launch, the spike and the emerging day) at 260 a day:
+// ~1,300 conversations, enough for the spike and emerging alerts to clear the privacy minimums.
 const PER_DAY = 260;
+const DAYS = 4;
+const CATALOG_DAYS = 1;
 const SEED = 2026;
 
 /** Keeps what it is sent, in order: the alerts file of a replay, in memory. */
@@ -62,7 +66,7 @@ describe('a week consumed as a backlog over several partitions raises the alerts
   let reference: string[];
 
   beforeAll(async () => {
-    scenario = buildScenario({ seed: SEED, conversationsPerDay: PER_DAY });
+    scenario = buildScenario({ seed: SEED, conversationsPerDay: PER_DAY, days: DAYS, catalogDays: CATALOG_DAYS });
     values = await writeScenario(scenario, join(dir, 'week.jsonl'), join(dir, 'sample.jsonl'));
     embedder = await LocalEmbedder.start({ workers: 2 });
     baseConfig = loadConfig({
@@ -150,7 +154,6 @@ describe('a week consumed as a backlog over several partitions raises the alerts
   }, 600_000);
 
   it.each<[string, number, Spread]>([
-    ['3 partitions, round robin', 3, (i) => i % 3],
     // One busy partition, one trickle: the watermark must wait for the trickle while it has data.
     ['6 partitions, unbalanced (60 / 20 / 10 / 5 / 4 / 1 %)', 6, (() => {
       const r = seededRandom(7);
@@ -166,6 +169,8 @@ describe('a week consumed as a backlog over several partitions raises the alerts
     expect(summary(run.notifications)).toEqual(reference);
   }, 600_000);
 
+  // Three partitions read round robin, stopped a little past half way and resumed by a new process:
+  // the restart re-records the assignment, so the partitions still unread hold the clock back again.
   it('3 partitions, restarted mid-backlog: the same alerts, none late, none twice', async () => {
     expect(reference, 'the one-partition run goes first').toBeDefined();
     const topic = await backlog(3, (i) => i % 3);

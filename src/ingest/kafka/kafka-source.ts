@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../log.ts';
-import type { ChunkHandler, Source } from '../source.ts';
+import type { AssignmentHandler, ChunkHandler, PartitionAssignment, Source } from '../source.ts';
 import { asSourceError } from './client.ts';
 
 export interface KafkaSourceSettings {
@@ -31,6 +31,10 @@ export class KafkaSource implements Source {
   private failing = false;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** The current assignment's recording: batches wait for it, so no partition's first chunk moves the clock before the others are known. */
+  private assigned: Promise<void> = Promise.resolve();
+  /** Assigned partitions with records to read whose first chunk is not applied yet (they hold the event clock at nothing). */
+  private unstarted = new Set<number>();
 
   constructor(private readonly kafka: Kafka, private readonly settings: KafkaSourceSettings, private readonly logger: Logger) {
     this.description = `Kafka topic ${settings.topic} (group ${settings.groupId})`;
@@ -41,7 +45,7 @@ export class KafkaSource implements Source {
     return this.ready && !this.failing;
   }
 
-  async run(handle: ChunkHandler): Promise<void> {
+  async run(handle: ChunkHandler, onAssignment?: AssignmentHandler): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.settings.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
@@ -53,7 +57,17 @@ export class KafkaSource implements Source {
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.ready = true;
-      this.logger.info({ partitions: e.payload.memberAssignment[this.settings.topic] ?? [] }, 'joined consumer group');
+      const partitions = e.payload.memberAssignment[this.settings.topic] ?? [];
+      this.logger.info({ partitions }, 'joined consumer group');
+      if (onAssignment) {
+        // A failure here must not leave the clock free to run ahead: the batches wait on it and crash-restart the consumer.
+        this.unstarted = new Set();
+        this.assigned = this.describeAssignment(partitions).then((assignment) => {
+          this.unstarted = new Set(assignment.filter((a) => BigInt(a.highWatermark) > BigInt(a.position)).map((a) => a.partition));
+          return onAssignment(assignment);
+        });
+        this.assigned.catch(() => {});
+      }
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.ready = false;
@@ -82,8 +96,33 @@ export class KafkaSource implements Source {
     return done;
   }
 
+  /** Where each assigned partition resumes (committed offset, else where a new group starts) and where it ends. */
+  private async describeAssignment(partitions: readonly number[]): Promise<PartitionAssignment[]> {
+    if (partitions.length === 0) return [];
+    const { topic, groupId } = this.settings;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+      return partitions.map((partition) => {
+        const end = ends.find((o) => o.partition === partition);
+        const high = end?.high ?? '0';
+        const commit = committed.find((c) => c.partition === partition)?.offset ?? '-1';
+        const low = end?.low ?? '0';
+        const start = (this.settings.fromBeginning ?? true) ? low : high;
+        // A commit older than the oldest retained record resumes from that record (retention deleted the rest).
+        const position = BigInt(commit) < 0n ? start : BigInt(commit) < BigInt(low) ? low : commit;
+        return { topic, partition, position, highWatermark: high };
+      });
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+
   private async consumeBatch(payload: EachBatchPayload, handle: ChunkHandler): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    await this.assigned;
     const { chunkSize } = this.settings;
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
       // Stop between chunks on shutdown or rebalance; what was applied is already committed.
@@ -108,6 +147,12 @@ export class KafkaSource implements Source {
       resolveOffset(last);
       await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
       await heartbeat();
+      // While another assigned partition has not told its event time yet, read no further ahead than
+      // one chunk per fetch: the rest of this batch is fetched again, after the others had their turn
+      // (else a backlog's first partition is read whole before the clock can start, and detection,
+      // which starts at the first clock, never judges the buckets it passed).
+      this.unstarted.delete(batch.partition);
+      if (this.unstarted.size > 0) return;
     }
   }
 
