@@ -63,6 +63,8 @@ interface SpikeContext {
   stepMs: number;
   params: SpikeParams;
   traffic: Float64Array;
+  /** trafficSums[k] = traffic of the first k buckets from fromMs. */
+  trafficSums: Float64Array;
 }
 
 /** What the detector reads and writes in the store (a backtest gives it stored counts and discards its writes). */
@@ -211,14 +213,23 @@ export class Detector {
       correction: rule.correction,
       minConversations: rule.minConversations,
     };
-    return { rule, endMs, product, fromMs, stepMs, params, traffic: this.cache.series(product, '', fromMs, endMs, stepMs) };
+    const traffic = this.cache.series(product, '', fromMs, endMs, stepMs);
+    const trafficSums = new Float64Array(traffic.length + 1);
+    for (let k = 0; k < traffic.length; k++) trafficSums[k + 1] = trafficSums[k]! + traffic[k]!;
+    return { rule, endMs, product, fromMs, stepMs, params, traffic, trafficSums };
   }
 
   /** The series of one store id over [from, end) beside its segment's traffic. */
   private seriesOf(ctx: SpikeContext, seriesId: string, from: number): SeriesColumns {
-    const counts = this.cache.series(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
+    // A view of the cache: read within this window's judgement, before the next refresh.
+    const counts = this.cache.view(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
     const offset = (from - ctx.fromMs) / ctx.stepMs;
-    return { conversations: counts, traffic: ctx.traffic.subarray(offset, offset + counts.length) };
+    const traffic = ctx.traffic.subarray(offset, offset + counts.length);
+    // Running sums let each window's spans be summed in O(1) rather than re-read (weeks of buckets).
+    const own = this.cache.sumsOf(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
+    if (!own || own.running.length !== counts.length + 1) return { conversations: counts, traffic };
+    const sums = { conversations: own.running, traffic: ctx.trafficSums.subarray(offset, offset + counts.length + 1), maxConversations: own.most };
+    return { conversations: counts, traffic, sums };
   }
 
   /**
@@ -272,10 +283,12 @@ export class Detector {
   private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; input: { id: string; series: SeriesColumns; prior?: { share: number } } }>, kind: SeriesKind = 'disjoint'): Promise<void> {
     if (group.length === 0) return;
     const verdicts = detectSpikes(group.map((g) => g.input), ctx.params, kind);
+    // Copied now: the series are views of the cache, and the steps below wait on the store.
+    const windows = group.map((g) => lastOf(g.input.series.conversations, ctx.params.windowBuckets));
     for (const [i, verdict] of verdicts.entries()) {
-      const { subject, input } = group[i]!;
+      const { subject } = group[i]!;
       const accountsExpected = verdict.fire && verdict.evaluation.enoughHistory ? () => this.expectedAccounts(ctx, subject.id, verdict.evaluation.baseline.conversations) : null;
-      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, lastOf(input.series.conversations, ctx.params.windowBuckets), ctx.endMs, ctx.product, accountsExpected);
+      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, windows[i]!, ctx.endMs, ctx.product, accountsExpected);
     }
   }
 
@@ -326,7 +339,8 @@ export class Detector {
     product: string,
     accountsExpected: (() => Promise<number | null>) | null = null,
   ): Promise<void> {
-    this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
+    // Checked first: this runs for every series at every window (hundreds of thousands in a backtest).
+    if (this.deps.logger.isLevelEnabled('trace')) this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
     const key = `${rule.name}/${subject.id}`; // jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>)
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: 0 }; // 0, not -Infinity: the state is JSON
     const windowStart = endMs - rule.windowSeconds * 1000;

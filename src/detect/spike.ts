@@ -58,6 +58,21 @@ export interface SeriesColumns {
   conversations: ArrayLike<number>;
   /** Same length as conversations. */
   traffic: ArrayLike<number>;
+  /**
+   * Running sums of both columns, when the caller keeps them (the detector's cache does): sums over
+   * any span in O(1) instead of a loop over weeks of buckets at every window. Only for whole
+   * counts (they are), so that a sum taken either way is the same number to the last bit.
+   */
+  sums?: ColumnSums;
+}
+
+export interface ColumnSums {
+  /** conversations[k] = conversations of buckets 0 … k−1; one longer than the series. */
+  conversations: ArrayLike<number>;
+  /** traffic[k] = traffic of buckets 0 … k−1; one longer than the series. */
+  traffic: ArrayLike<number>;
+  /** At least the largest count of the series (decides whether other traffic can be summed as a difference). */
+  maxConversations: number;
 }
 
 export interface ClusterSeries {
@@ -191,13 +206,45 @@ export function columnsOf(series: AnySeries['series']): SeriesColumns {
   return { conversations: rows.map((b) => b.conversations), traffic: rows.map((b) => b.traffic) };
 }
 
-function totalsOver(series: SeriesColumns, reference: ArrayLike<number>, { start, end }: Span): Totals {
+/**
+ * The traffic a cluster's share is taken of. `reference` includes the cluster's own conversations.
+ * With `sums`, the other traffic over a span is a difference of running sums — exact when no bucket's
+ * reference is below the cluster's own count (checked by the caller), as the loop clamps at 0.
+ */
+interface Reference {
+  reference: ArrayLike<number>;
+  /** Running sums of the reference *without* the cluster's conversations clamped in: see detectSpikes. */
+  sums?: { reference: ArrayLike<number>; conversations: ArrayLike<number>; ownIncluded: boolean };
+}
+
+function totalsOver(series: SeriesColumns, ref: Reference, span: Span): Totals {
+  const fast = ref.sums;
+  if (fast) {
+    const conversations = fast.conversations[span.end]! - fast.conversations[span.start]!;
+    const reference = fast.reference[span.end]! - fast.reference[span.start]!;
+    // ownIncluded: the reference holds the cluster's conversations; otherwise it is the other traffic itself.
+    return { conversations, others: fast.ownIncluded ? reference - conversations : reference };
+  }
+  return totalsLoop(series, ref.reference, span);
+}
+
+/** Other traffic at one bucket. */
+function othersAt(series: SeriesColumns, ref: Reference, t: number): number {
+  // A trimmed cluster's reference is the robust one without it: the other traffic itself (never below 0).
+  if (ref.sums && !ref.sums.ownIncluded) return ref.reference[t]!;
+  return Math.max(0, ref.reference[t]! - series.conversations[t]!);
+}
+
+function totalsLoop(series: SeriesColumns, reference: ArrayLike<number>, { start, end }: Span): Totals {
+  // Columns held in locals: this loop runs over weeks of buckets for every cluster at every window.
+  const counts = series.conversations;
   let conversations = 0;
   let others = 0;
   for (let t = start; t < end; t++) {
-    const c = series.conversations[t]!;
+    const c = counts[t]!;
     conversations += c;
-    others += Math.max(0, reference[t]! - c);
+    const o = reference[t]! - c;
+    if (o > 0) others += o;
   }
   return { conversations, others };
 }
@@ -208,24 +255,71 @@ function added(a: Totals, b: Totals): Totals {
 
 /** The trailing baseline cut into window-sized blocks, newest first (the scatter burstiness is read from), and its totals. */
 interface TrailingBlocks {
+  /** counts[0 … blocks−1] */
   counts: Float64Array;
   exposures: Float64Array;
+  blocks: number;
   total: Totals;
 }
 
-function trailingBlocksOf(series: SeriesColumns, reference: ArrayLike<number>, trailing: Span, windowBuckets: number): TrailingBlocks {
+/**
+ * Scratch for the blocks of the cluster being judged: read by burstinessOf right after, before the
+ * next cluster's blocks are cut (allocating two arrays per cluster per window was a fair part of a backtest).
+ */
+let blockCounts = new Float64Array(0);
+let blockExposures = new Float64Array(0);
+
+function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span, windowBuckets: number): TrailingBlocks {
   const n = Math.floor((trailing.end - trailing.start) / windowBuckets);
-  const counts = new Float64Array(n);
-  const exposures = new Float64Array(n);
-  let total = totalsOver(series, reference, { start: trailing.start, end: trailing.end - n * windowBuckets });
+  if (blockCounts.length < n) {
+    blockCounts = new Float64Array(n);
+    blockExposures = new Float64Array(n);
+  }
+  const counts = blockCounts;
+  const exposures = blockExposures;
+  const head = totalsOver(series, ref, { start: trailing.start, end: trailing.end - n * windowBuckets });
+  const fast = ref.sums;
+  if (fast) {
+    // As totalsOver with running sums, block by block, without an object per block.
+    const own = fast.conversations;
+    const all = fast.reference;
+    let conversations = head.conversations;
+    let others = head.others;
+    for (let j = 0; j < n; j++) {
+      const end = trailing.end - j * windowBuckets;
+      const start = end - windowBuckets;
+      const c = own[end]! - own[start]!;
+      const r = all[end]! - all[start]!;
+      const o = fast.ownIncluded ? r - c : r;
+      counts[j] = c;
+      exposures[j] = o;
+      conversations += c;
+      others += o;
+    }
+    return { counts, exposures, blocks: n, total: { conversations, others } };
+  }
+  const reference = ref.reference;
+  let totalConversations = head.conversations;
+  let totalOthers = head.others;
+  const column = series.conversations;
+  // One pass, no object per block; each block summed in bucket order, then added to the total in
+  // block order (newest first), as before: the same figures to the last bit.
   for (let j = 0; j < n; j++) {
     const end = trailing.end - j * windowBuckets;
-    const block = totalsOver(series, reference, { start: end - windowBuckets, end });
-    counts[j] = block.conversations;
-    exposures[j] = block.others;
-    total = added(total, block);
+    let conversations = 0;
+    let others = 0;
+    for (let t = end - windowBuckets; t < end; t++) {
+      const c = column[t]!;
+      conversations += c;
+      const o = reference[t]! - c;
+      if (o > 0) others += o;
+    }
+    counts[j] = conversations;
+    exposures[j] = others;
+    totalConversations += conversations;
+    totalOthers += others;
   }
-  return { counts, exposures, total };
+  return { counts, exposures, blocks: n, total: { conversations: totalConversations, others: totalOthers } };
 }
 
 /** What one test concluded about the window. */
@@ -246,14 +340,19 @@ interface Judgement {
  */
 export function evaluateSpike(cluster: AnySeries, reference: ArrayLike<number>, params: SpikeParams): SpikeEvaluation {
   checkParams(params);
+  return evaluate(cluster, { reference }, params);
+}
+
+function evaluate(cluster: AnySeries, ref: Reference, params: SpikeParams): SpikeEvaluation {
+  const reference = ref.reference;
   const series = columnsOf(cluster.series);
   const length = series.conversations.length;
   if (reference.length !== length) {
     throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${cluster.id} has ${length}`);
   }
   const plan = planOf(length, params);
-  const window = totalsOver(series, reference, plan.window);
-  const judgement = plan.enoughHistory ? judgeAgainstHistory(series, reference, plan, window, params) : judgeAgainstPrior(cluster.prior, window);
+  const window = totalsOver(series, ref, plan.window);
+  const judgement = plan.enoughHistory ? judgeAgainstHistory(series, ref, plan, window, params) : judgeAgainstPrior(cluster.prior, window);
   return {
     observed: { conversations: window.conversations, share: shareOf(window) },
     baseline: { conversations: judgement.expected ?? 0, share: judgement.baselineShare },
@@ -265,9 +364,9 @@ export function evaluateSpike(cluster: AnySeries, reference: ArrayLike<number>, 
   };
 }
 
-function judgeAgainstHistory(series: SeriesColumns, reference: ArrayLike<number>, plan: Plan, window: Totals, params: SpikeParams): Judgement {
-  const trailing = trailingBlocksOf(series, reference, plan.trailing, params.windowBuckets);
-  const base = plan.seasonal ? plan.expectation.map((span) => totalsOver(series, reference, span)).reduce(added) : trailing.total;
+function judgeAgainstHistory(series: SeriesColumns, ref: Reference, plan: Plan, window: Totals, params: SpikeParams): Judgement {
+  const trailing = trailingBlocksOf(series, ref, plan.trailing, params.windowBuckets);
+  const base = plan.seasonal ? plan.expectation.map((span) => totalsOver(series, ref, span)).reduce(added) : trailing.total;
   // With no other traffic the share cannot move (the cluster is all there is): nothing to test.
   if (base.others <= 0 || window.others <= 0) return unjudged('binomial-share', shareOf(base));
   const expected = (base.conversations / base.others) * window.others;
@@ -284,7 +383,7 @@ function judgeAgainstHistory(series: SeriesColumns, reference: ArrayLike<number>
   const { conversations, others } = trailing.total;
   if (bursty || conversations === 0 || others === 0) return windowTest;
   const rise = Math.max(params.minRatio, CUSUM_MIN_RISE);
-  const cusum = cusumTest(series, reference, plan.trailing.end, conversations / others, rise, expected, shareOf(base));
+  const cusum = cusumTest(series, ref, plan.trailing.end, conversations / others, rise, expected, shareOf(base));
   return either(windowTest, cusum);
 }
 
@@ -317,11 +416,11 @@ function negativeBinomialTest(window: Totals, base: Totals, windows: number, exp
  * to a rise of `rise`×, with the in-control mean of each bucket following its reference traffic.
  * It catches a modest rise sustained since before the window, which no single window shows.
  */
-function cusumTest(series: SeriesColumns, reference: ArrayLike<number>, from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
+function cusumTest(series: SeriesColumns, ref: Reference, from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
   const counts: number[] = [];
   const means: number[] = [];
   for (let t = from; t < series.conversations.length; t++) {
-    const mean = rate * Math.max(0, reference[t]! - series.conversations[t]!);
+    const mean = rate * othersAt(series, ref, t);
     // A bucket without other traffic has no expectation to compare with.
     if (mean > 0) {
       counts.push(series.conversations[t]!);
@@ -351,11 +450,10 @@ function either(a: Judgement, b: Judgement): Judgement {
  * and the tail a test reads is very sensitive to it — an underestimate turns ordinary bursts into
  * alerts. `bursty` says whether Pearson's statistic shows the excess variance plainly.
  */
-function burstinessOf({ counts, exposures }: TrailingBlocks): Burstiness {
+function burstinessOf({ counts, exposures, blocks }: TrailingBlocks): Burstiness {
   const steady = { bursty: false, dispersion: 0 };
-  const blocks = counts.length;
   if (blocks < MIN_DISPERSION_BLOCKS) return steady;
-  const rate = sum(counts) / sum(exposures);
+  const rate = sum(counts, blocks) / sum(exposures, blocks);
   if (!(rate > 0 && Number.isFinite(rate))) return steady;
   // Per block: excess variance a = (c − e)² − e, whose expectation is φ·e².
   let pearson = 0;
@@ -390,9 +488,9 @@ interface Burstiness {
   dispersion: number;
 }
 
-function sum(values: Float64Array): number {
+function sum(values: Float64Array, length: number): number {
   let s = 0;
-  for (const v of values) s += v;
+  for (let i = 0; i < length; i++) s += values[i]!;
   return s;
 }
 
@@ -464,11 +562,15 @@ function standardisedExcess(series: SeriesColumns, params: SpikeParams): number 
 }
 
 function sums(series: SeriesColumns, { start, end }: Span): [number, number] {
+  const running = series.sums;
+  if (running) return [running.conversations[end]! - running.conversations[start]!, running.traffic[end]! - running.traffic[start]!];
+  const counts = series.conversations;
+  const totals = series.traffic;
   let conversations = 0;
   let traffic = 0;
   for (let t = start; t < end; t++) {
-    conversations += series.conversations[t]!;
-    traffic += series.traffic[t]!;
+    conversations += counts[t]!;
+    traffic += totals[t]!;
   }
   return [conversations, traffic];
 }
@@ -484,7 +586,8 @@ function referenceWithout(clusters: readonly AnySeries[], trimmed: ReadonlySet<n
     const offset = reference.length - series.length;
     for (let t = 0; t < series.length; t++) reference[offset + t]! -= series[t]!;
   }
-  return reference.map((r) => Math.max(0, r));
+  for (let t = 0; t < reference.length; t++) if (!(reference[t]! > 0)) reference[t] = 0;
+  return reference;
 }
 
 /** A cluster's share is always of traffic that includes itself, even when it was trimmed from the reference. */
@@ -506,9 +609,25 @@ export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams
   checkParams(params);
   const trimmed = kind === 'disjoint' ? trimmedClusters(clusters, params) : new Set<number>();
   const reference = referenceWithout(clusters, trimmed);
-  const evaluations = clusters.map((c, i) =>
-    evaluateSpike({ ...c, prior: priorInReference(clusters, trimmed, i) }, ownReference(columnsOf(c.series), reference, trimmed.has(i)), params),
-  );
+  // Running sums of the reference, and its least value from each bucket on: a series with running
+  // sums whose counts never exceed that least value takes its other traffic as a difference of sums.
+  const running = new Float64Array(reference.length + 1);
+  for (let t = 0; t < reference.length; t++) running[t + 1] = running[t]! + reference[t]!;
+  const leastFrom = new Float64Array(reference.length + 1);
+  leastFrom[reference.length] = Infinity;
+  for (let t = reference.length - 1; t >= 0; t--) leastFrom[t] = Math.min(leastFrom[t + 1]!, reference[t]!);
+  const evaluations = clusters.map((c, i) => {
+    const cluster = { ...c, prior: priorInReference(clusters, trimmed, i) };
+    const columns = columnsOf(c.series);
+    const isTrimmed = trimmed.has(i);
+    const offset = reference.length - columns.conversations.length;
+    const own = columns.sums;
+    if (own && offset >= 0 && (isTrimmed || own.maxConversations <= leastFrom[offset]!)) {
+      const sums = { reference: running.subarray(offset), conversations: own.conversations, ownIncluded: !isTrimmed };
+      return evaluate(cluster, { reference: reference.subarray(offset), sums }, params);
+    }
+    return evaluate(cluster, { reference: ownReference(columns, reference, isTrimmed) }, params);
+  });
   const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
   const significant = correct(evaluations.map((e) => e.pValue), params.alpha);
   return clusters.map((c, i) => {
