@@ -340,7 +340,9 @@ export class Detector {
     accountsExpected: (() => Promise<number | null>) | null = null,
   ): Promise<void> {
     // Checked first: this runs for every series at every window (hundreds of thousands in a backtest).
-    if (this.deps.logger.isLevelEnabled('trace')) this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
+    const tracing = this.deps.logger.isLevelEnabled('trace');
+    // A window that passes is traced only after the privacy gate: a withheld group leaves no id in the log.
+    if (tracing && !passed) this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
     const key = `${rule.name}/${subject.id}`; // jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>)
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: 0 }; // 0, not -Infinity: the state is JSON
     const windowStart = endMs - rule.windowSeconds * 1000;
@@ -351,6 +353,7 @@ export class Detector {
       const gate = this.gateFor(rule);
       if (!passesPrivacyGate(alert, subject, gate)) {
         this.deps.metrics.gated.inc({ kind: 'spike' });
+        if (tracing) this.deps.logger.trace({ rule: rule.name, windowEnd: iso(endMs), passed, withheld: true }, 'window judged');
         alert = null;
       } else if (accountsExpected) {
         // A rise that is not carried by more accounts than usual is a few people repeating
@@ -366,6 +369,7 @@ export class Detector {
         const languages = await this.deps.store.languageMix(subject.id, windowStart, endMs, gate);
         if (languages.length > 0) alert = { ...alert, languages };
       }
+      if (tracing && alert) this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
     }
     if (alert) {
       episode.passing += 1;

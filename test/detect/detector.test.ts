@@ -9,6 +9,7 @@ import { Detector, MAX_BUCKETS_PER_PASS } from '../../src/detect/detector.ts';
 import { EmergenceTracker } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
+import { memoryStream } from '../helpers/canary.ts';
 import { parseRules, type RuleSet } from '../../src/rules/rules.ts';
 import { DetectionStore } from '../../src/store/detection-store.ts';
 import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
@@ -82,10 +83,9 @@ describe('Detector', () => {
     await db.close();
   });
 
-  async function open(rules: RuleSet = parseRules(RULES, 'rules.yaml', LIMITS), index = new CatalogIndex(catalog())) {
+  async function open(rules: RuleSet = parseRules(RULES, 'rules.yaml', LIMITS), index = new CatalogIndex(catalog()), logger = createLogger('silent')) {
     const store = new DetectionStore(db);
     const metrics = new DetectionMetrics(new Registry());
-    const logger = createLogger('silent');
     const emergingRule = rules.rules.find((r) => r.kind === 'emerging')!;
     const emergence = new EmergenceTracker({
       store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger,
@@ -168,6 +168,25 @@ describe('Detector', () => {
     await traffic(T0 + 24 * HOUR, T0 + 26 * HOUR, { 'c-fraud': 8 }, 4);
     const sent = await detector.advance(T0 + 26 * HOUR);
     expect(sent.filter((n) => n.alert.cluster.id === 'c-fraud')).toEqual([]);
+  });
+
+  it('leaves no id of a withheld group in its trace log (side channel)', async () => {
+    const log = memoryStream();
+    const { detector, metrics } = await open(undefined, undefined, createLogger('trace', log));
+    await traffic(T0, T0 + 24 * HOUR, { 'c-fraud': 2, 'c-cook': 6 }, 50);
+    await detector.advance(T0 + 24 * HOUR);
+    await traffic(T0 + 24 * HOUR, T0 + 26 * HOUR, { 'c-cook': 6 }, 50);
+    await traffic(T0 + 24 * HOUR, T0 + 26 * HOUR, { 'c-fraud': 8 }, 4);
+    await detector.advance(T0 + 26 * HOUR);
+    const gated = (await metrics.gated.get()).values.find((v) => v.labels.kind === 'spike')?.value ?? 0;
+    expect(gated).toBeGreaterThan(0);
+    const judged = log.text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.msg === 'window judged');
+    expect(judged.filter((l) => l.withheld === true).length).toBe(gated);
+    // The withheld rise is never named: no passing window of c-fraud (or its parent) in the log, and no withheld line names a series.
+    expect(judged.filter((l) => l.passed === true && (l.series === 'c-fraud' || l.series === 'p-1'))).toEqual([]);
+    expect(judged.filter((l) => l.withheld === true && 'series' in l)).toEqual([]);
+    // Quiet windows are still traced with their series (nothing about them is withheld).
+    expect(judged.some((l) => l.series === 'c-fraud' && l.passed === false)).toBe(true);
   });
 
   it('judges each closed bucket once, across a restart, and writes what it releases to the outbox', async () => {
