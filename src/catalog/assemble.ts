@@ -43,7 +43,7 @@ export interface AssembleOptions {
   onStep?: (step: string) => void;
 }
 
-export const UNNAMED = { name: 'Unnamed cluster', description: 'Below the privacy thresholds, so not described.' };
+export const UNNAMED = { name: 'Unnamed cluster', description: 'Not described: too small to name, or no name passed the privacy audit.' };
 
 /**
  * Clio's batch steps after embedding, as pure computation: k-means leaves, calibrated novelty
