@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import type { SqlClient } from '../../src/store/sql.ts';
+import { describe, expect, it } from 'vitest';
 import { findCanary } from '../helpers/canary.ts';
-import { feedFixture, fixtureRules, HOUR, openReadWorkbench, SURGE_START, T0, type ReadWorkbench } from './read-fixture.ts';
+import { fixtureRules, HOUR, SURGE_START, T0, useFedWorkbench } from './read-fixture.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('GET /api/alerts', () => {
-  let db: SqlClient;
-  let wb: ReadWorkbench;
-  const bodies: string[] = [];
-
-  beforeAll(async () => {
-    db = await openPglite(MEMORY_STORE);
-    const rules = fixtureRules();
-    await feedFixture(db, rules);
+  const fixture = useFedWorkbench(async (db) => {
     // An earlier episode, notified and resolved (as the outbox holds it), to list beside the live one.
     await db.query(
       `INSERT INTO alert_outbox (id, alert_id, payload) VALUES ($1, $2, $3::jsonb), ($4, $2, $5::jsonb)`,
@@ -23,12 +14,8 @@ describe('GET /api/alerts', () => {
         JSON.stringify(notification('spike', T0 + 4 * HOUR)), 'topic-rise/c-big/2026-11-20T03:00:00Z:resolved', JSON.stringify(notification('resolved', T0 + 6 * HOUR)),
       ],
     );
-    wb = await openReadWorkbench(db, rules);
-  }, 240_000);
-  afterAll(async () => {
-    await wb?.close();
-    await db?.close();
   });
+  const { bodies } = fixture;
 
   function notification(kind: 'spike' | 'resolved', firedAtMs: number) {
     return {
@@ -43,7 +30,7 @@ describe('GET /api/alerts', () => {
   }
 
   const get = async (url: string, role: 'viewer' | null = 'viewer') => {
-    const res = await wb.app.inject({ method: 'GET', url, headers: role ? wb.as(role) : {} });
+    const res = await fixture.wb.app.inject({ method: 'GET', url, headers: role ? fixture.wb.as(role) : {} });
     bodies.push(res.body);
     return res;
   };
@@ -84,7 +71,7 @@ describe('GET /api/alerts', () => {
   });
 
   it('a firing alert under an active silence is listed as silenced', async () => {
-    wb.setRules(fixtureRules(`
+    fixture.wb.setRules(fixtureRules(`
 silences:
   - id: launch-quiet
     matchers: { cluster_id: c-mid }
@@ -97,7 +84,7 @@ silences:
       expect((await get('/api/alerts?state=silenced')).json().alerts).toHaveLength(1);
       expect((await get('/api/overview')).json().alerts_firing).toBe(0);
     } finally {
-      wb.setRules(fixtureRules());
+      fixture.wb.setRules(fixtureRules());
     }
   });
 

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/detect/backtest.ts';
 import { createLogger } from '../../src/log.ts';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import type { SqlClient } from '../../src/store/sql.ts';
 import { findCanary } from '../helpers/canary.ts';
-import { BUCKET, CLOSED, feedFixture, fixtureCatalog, fixtureRules, HOUR, openReadWorkbench, SURGE_START, T0, type ReadWorkbench } from './read-fixture.ts';
+import { BUCKET, CLOSED, fixtureCatalog, fixtureRules, HOUR, SURGE_START, T0, useFedWorkbench } from './read-fixture.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -18,23 +16,11 @@ function candidate(overrides: Record<string, unknown> = {}) {
 }
 
 describe('POST /api/backtest', () => {
-  let db: SqlClient;
-  let wb: ReadWorkbench;
-  const bodies: string[] = [];
-
-  beforeAll(async () => {
-    db = await openPglite(MEMORY_STORE);
-    const rules = fixtureRules();
-    await feedFixture(db, rules);
-    wb = await openReadWorkbench(db, rules);
-  }, 240_000);
-  afterAll(async () => {
-    await wb?.close();
-    await db?.close();
-  });
+  const fixture = useFedWorkbench();
+  const { bodies } = fixture;
 
   const post = async (body: unknown, role: 'viewer' | 'analyst' | null = 'analyst') => {
-    const res = await wb.app.inject({ method: 'POST', url: '/api/backtest', payload: body as object, headers: role ? wb.as(role) : {} });
+    const res = await fixture.wb.app.inject({ method: 'POST', url: '/api/backtest', payload: body as object, headers: role ? fixture.wb.as(role) : {} });
     bodies.push(res.body);
     return res;
   };
@@ -57,7 +43,7 @@ describe('POST /api/backtest', () => {
     expect(body.current).toEqual([{ ...body.candidate[0], rule: 'topic-rise' }]);
     // The same as the backtest function over the same store (what test/detect proves equal to a replay).
     const direct = await backtest({
-      db, catalog: fixtureCatalog(), rules: fixtureRules(), fromMs: T0 + 12 * HOUR, toMs: CLOSED, bucketMs: BUCKET, privacy: { minAccounts: 10, minConversations: 20 },
+      db: fixture.db, catalog: fixtureCatalog(), rules: fixtureRules(), fromMs: T0 + 12 * HOUR, toMs: CLOSED, bucketMs: BUCKET, privacy: { minAccounts: 10, minConversations: 20 },
       policyAreas: [], logger: createLogger('silent'),
     });
     expect(body.current).toEqual(direct.alerts);
@@ -89,7 +75,7 @@ describe('POST /api/backtest', () => {
   });
 
   it('is written to the access log, and no canary is in any answer', async () => {
-    const rows = await db.query<{ principal: string; action: string; target: string }>("SELECT principal, action, target FROM access_log WHERE action = 'backtest.run'");
+    const rows = await fixture.db.query<{ principal: string; action: string; target: string }>("SELECT principal, action, target FROM access_log WHERE action = 'backtest.run'");
     expect(rows[0]).toEqual({ principal: 'analyst-token', action: 'backtest.run', target: 'topic-rise-candidate' });
     for (const body of bodies) expect(findCanary(body)).toBeUndefined();
   });

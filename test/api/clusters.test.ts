@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import type { SqlClient } from '../../src/store/sql.ts';
+import { describe, expect, it } from 'vitest';
 import { findCanary } from '../helpers/canary.ts';
-import { CLOSED, feedFixture, fixtureRules, HOUR, openReadWorkbench, type ReadWorkbench } from './read-fixture.ts';
+import { CLOSED, HOUR, useFedWorkbench } from './read-fixture.ts';
 
 describe('GET /api/clusters and /api/overview', () => {
-  let db: SqlClient;
-  let wb: ReadWorkbench;
-  const bodies: string[] = [];
-
-  beforeAll(async () => {
-    db = await openPglite(MEMORY_STORE);
-    const rules = fixtureRules();
-    await feedFixture(db, rules);
-    wb = await openReadWorkbench(db, rules);
-  }, 240_000);
-  afterAll(async () => {
-    await wb?.close();
-    await db?.close();
-  });
+  const fixture = useFedWorkbench();
+  const { bodies } = fixture;
 
   const get = async (url: string, role: 'viewer' | 'analyst' | null = 'viewer') => {
-    const res = await wb.app.inject({ method: 'GET', url, headers: role ? wb.as(role) : {} });
+    const res = await fixture.wb.app.inject({ method: 'GET', url, headers: role ? fixture.wb.as(role) : {} });
     bodies.push(res.body);
     return res;
   };

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import { Registry } from 'prom-client';
 import { AccessLog } from '../../src/api/auth/access-log.ts';
 import { ROLES, type Role } from '../../src/api/auth/roles.ts';
@@ -191,6 +193,35 @@ export async function openReadWorkbench(db: SqlClient, rules: RuleSet): Promise<
     },
     close: () => app.close(),
   };
+}
+
+export interface FedWorkbench {
+  readonly db: SqlClient;
+  readonly wb: ReadWorkbench;
+  /** Every response body, for the canary checks. */
+  readonly bodies: string[];
+}
+
+/**
+ * A describe block's workbench: an in-memory store fed with the fixture week (then `prepare`), the real
+ * workbench over it, closed after the block.
+ */
+export function useFedWorkbench(prepare?: (db: SqlClient) => Promise<void>): FedWorkbench {
+  let db: SqlClient | undefined;
+  let wb: ReadWorkbench | undefined;
+  const bodies: string[] = [];
+  beforeAll(async () => {
+    db = await openPglite(MEMORY_STORE);
+    const rules = fixtureRules();
+    await feedFixture(db, rules);
+    await prepare?.(db);
+    wb = await openReadWorkbench(db, rules);
+  }, 240_000);
+  afterAll(async () => {
+    await wb?.close();
+    await db?.close();
+  });
+  return { get db() { return db!; }, get wb() { return wb!; }, bodies };
 }
 
 export function fixtureRules(extra = ''): RuleSet {

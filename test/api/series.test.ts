@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
-import type { SqlClient } from '../../src/store/sql.ts';
+import { describe, expect, it } from 'vitest';
 import { findCanary } from '../helpers/canary.ts';
-import { BUCKET, CLOSED, feedFixture, fixtureRules, HOUR, openReadWorkbench, SURGE_START, T0, type ReadWorkbench } from './read-fixture.ts';
+import { BUCKET, CLOSED, HOUR, SURGE_START, T0, useFedWorkbench } from './read-fixture.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('GET /api/clusters/:id/series', () => {
-  let db: SqlClient;
-  let wb: ReadWorkbench;
-  const bodies: string[] = [];
-
-  beforeAll(async () => {
-    db = await openPglite(MEMORY_STORE);
-    const rules = fixtureRules();
-    await feedFixture(db, rules);
-    wb = await openReadWorkbench(db, rules);
-  }, 240_000);
-  afterAll(async () => {
-    await wb?.close();
-    await db?.close();
-  });
+  const fixture = useFedWorkbench();
+  const { bodies } = fixture;
 
   const get = async (url: string, role: 'viewer' | 'admin' | null = 'viewer') => {
-    const res = await wb.app.inject({ method: 'GET', url, headers: role ? wb.as(role) : {} });
+    const res = await fixture.wb.app.inject({ method: 'GET', url, headers: role ? fixture.wb.as(role) : {} });
     bodies.push(res.body);
     return res;
   };
@@ -87,15 +73,15 @@ describe('GET /api/clusters/:id/series', () => {
   });
 
   it('writes every series read to the access log (who, what, which cluster), never a body', async () => {
-    const before = await db.query<{ n: string | number }>("SELECT count(*) AS n FROM access_log WHERE action = 'series.read'");
+    const before = await fixture.db.query<{ n: string | number }>("SELECT count(*) AS n FROM access_log WHERE action = 'series.read'");
     await get(`/api/clusters/p-1/series?step=1h`, 'admin');
-    const rows = await db.query<{ principal: string; role: string; action: string; target: string }>(
+    const rows = await fixture.db.query<{ principal: string; role: string; action: string; target: string }>(
       "SELECT principal, role, action, target FROM access_log WHERE action = 'series.read' ORDER BY id",
     );
     expect(rows.length).toBe(Number(before[0]!.n) + 1);
     expect(rows.at(-1)).toEqual({ principal: 'admin-token', role: 'admin', action: 'series.read', target: 'p-1' });
     expect(rows.map((r) => r.target)).toEqual(expect.arrayContaining(['c-mid', 'c-small']));
-    expect(findCanary(JSON.stringify(await db.query('SELECT * FROM access_log')))).toBeUndefined();
+    expect(findCanary(JSON.stringify(await fixture.db.query('SELECT * FROM access_log')))).toBeUndefined();
   });
 
   it('no canary in any answer', () => {
