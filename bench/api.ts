@@ -2,8 +2,9 @@
  * Workbench API benchmark: p50/p99 latency of GET /api/clusters and of a 7-day series with 1,000
  * clusters in the store, and the time of a backtest over 14 days × 500 clusters (POST
  * /api/backtest: the candidate rule and the rules in force, each judged by the live detector's
- * code). The store is embedded PGlite, filled with counts generated in SQL (leaves with steady,
- * noisy shares, parents as the sums of their leaves, a few surges carried by many accounts).
+ * code, in worker threads side by side while the counts are read). The store is embedded PGlite,
+ * filled with counts generated in SQL (leaves with steady, noisy shares, parents as the sums of
+ * their leaves, a few surges carried by many accounts).
  */
 import fastify from 'fastify';
 import pino from 'pino';
@@ -182,8 +183,10 @@ export async function benchApi(): Promise<Record<string, string>> {
         const out = res.json() as { candidate: unknown[]; current: unknown[] };
         found = `${out.candidate.length} candidate / ${out.current.length} current episodes`;
       }
+      // The first backtest also starts the worker threads that judge the two rule sets (kept a minute after).
+      const first = times[0]!;
       times.sort((a, b) => a - b);
-      figures[`POST /api/backtest, 14 days × ${BACKTEST_CLUSTERS} clusters (median of 3)`] = `${(times[1]! / 1000).toFixed(2)} s (${found})`;
+      figures[`POST /api/backtest, 14 days × ${BACKTEST_CLUSTERS} clusters: first / median of 3`] = `${(first / 1000).toFixed(2)} s / ${(times[1]! / 1000).toFixed(2)} s (${found})`;
     } finally {
       await app.close();
       await db.close();

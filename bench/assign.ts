@@ -9,7 +9,7 @@
 import { BruteForceIndex, HnswIndex, type NearestIndex } from '../src/assign/nearest-index.ts';
 import { SketchIndex } from '../src/assign/sketch-index.ts';
 import { normalise } from '../src/catalog/vectors.ts';
-import { seededRandom, type Random } from '../src/generate/random.ts';
+import { seededRandom, type Random } from '../src/util/random.ts';
 
 const DIM = 512;
 const QUERIES = 2_000;

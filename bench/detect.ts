@@ -12,7 +12,7 @@ import type { Notification } from '../src/alerts/alert.ts';
 import { writeScenario } from '../src/app/demo.ts';
 import { runReplay } from '../src/app/replay.ts';
 import { OfflineAuditor } from '../src/catalog/audit.ts';
-import { buildCatalog } from '../src/catalog/build.ts';
+import { buildCatalog } from '../src/app/catalog-build.ts';
 import { loadPolicies } from '../src/catalog/policies.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { LocalEmbedder } from '../src/embed/local-embedder.ts';

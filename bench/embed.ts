@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { CachedEmbedder } from '../src/embed/cache.ts';
 import { LocalEmbedder } from '../src/embed/local-embedder.ts';
-import { pick, seededRandom } from '../src/generate/random.ts';
+import { pick, seededRandom } from '../src/util/random.ts';
 import { fillTemplate } from '../src/generate/synthetic.ts';
 import { TOPICS } from '../src/generate/topics.ts';
 

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { kmeans } from '../src/catalog/kmeans.ts';
-import { seededRandom } from '../src/generate/random.ts';
+import { seededRandom } from '../src/util/random.ts';
 import { defaultModelsDir } from '../src/embed/onnx-model-files.ts';
 import type { Embedder } from '../src/embed/embedder.ts';
 

@@ -16,7 +16,7 @@ import { properNouns, tokenize } from '../src/catalog/terms.ts';
 import { CachedEmbedder } from '../src/embed/cache.ts';
 import { LocalEmbedder } from '../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
-import { seededRandom } from '../src/generate/random.ts';
+import { seededRandom } from '../src/util/random.ts';
 import { redact } from '../src/redact/redact.ts';
 
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * and MB/s per configuration. Not a test: nothing here asserts.
  */
 import { generateConversations } from '../src/generate/synthetic.ts';
-import { pick, seededRandom } from '../src/generate/random.ts';
+import { pick, seededRandom } from '../src/util/random.ts';
 import { mayContainName } from '../src/redact/names.ts';
 import { redact } from '../src/redact/redact.ts';
 

@@ -12,7 +12,8 @@ import { closedThrough, watermarkOf } from '../detect/windows.ts';
 import { readPolicyAreas, type PolicyAreaRef } from '../rules/areas.ts';
 import type { Rule, RuleSet } from '../rules/rules.ts';
 import { isSilenced } from '../route/silences.ts';
-import { ALL_PRODUCTS, readClock } from '../store/ingest-store.ts';
+import { ALL_PRODUCTS } from '../ingest/segments.ts';
+import { readClock } from '../store/ingest-store.ts';
 import type { SqlClient } from '../store/sql.ts';
 import type { WorkbenchDeps } from './deps.ts';
 
@@ -484,10 +485,9 @@ export class StoreReadModel implements ReadModel {
       // Firing while the router holds it firing; otherwise over: resolved (with the time its
       // resolution was notified), or an emerging alert, a one-off notice, once sent.
       const state: AlertState = h?.status === 'firing' ? (isSilenced(h.alert, silences, now) ? 'silenced' : 'firing') : 'resolved';
-      const resolvedAt = e.resolvedAt;
       records.push({
         id, rule: figures.rule, kind, severity: figures.severity, state,
-        startedAt: startOf(id) ?? e.first.window.start, resolvedAt: state === 'resolved' ? resolvedAt : null,
+        startedAt: startOf(id) ?? e.first.window.start, resolvedAt: state === 'resolved' ? endedAt(e, h) : null,
         subject: figures.subject ?? 'cluster',
         cluster: { id: figures.cluster.id, name: figures.cluster.name, policy_areas: [...figures.cluster.policy_areas] },
         observedShare: figures.observed.share, expectedShare: figures.baseline.share, ratio: figures.ratio,
@@ -498,6 +498,18 @@ export class StoreReadModel implements ReadModel {
     this.alertCache = { key, value: records };
     return records;
   }
+}
+
+/**
+ * When an episode that is over ended, so that a resolved record always says when: its resolution
+ * notice; else the router's resolved copy; else its last notice — for an emerging alert (a
+ * one-off notice, over once sent) that is when it was sent, and for a spike episode whose
+ * resolution was never notified (the router dropped it) the last time it was known to fire.
+ */
+function endedAt(e: { last: Alert; resolvedAt: string | null }, held: { status: string; alert: Alert } | undefined): string {
+  if (e.resolvedAt) return e.resolvedAt;
+  if (held?.status === 'resolved') return held.alert.fired_at;
+  return e.last.fired_at;
 }
 
 /**

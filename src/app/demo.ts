@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Notification } from '../alerts/alert.ts';
-import { buildCatalog } from '../catalog/build.ts';
+import { buildCatalog } from './catalog-build.ts';
 import { loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';

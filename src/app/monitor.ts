@@ -7,23 +7,22 @@ import { TermNamer } from '../catalog/naming.ts';
 import { compilePolicyMatcher, loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';
 import { Detector } from '../detect/detector.ts';
-import { AdvisoryLockLeadership, FencedError, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
+import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
 import { EmergenceTracker } from '../detect/emergence.ts';
+import { startLeaderLoop } from '../detect/leader-loop.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
 import type { DeadLetterSink } from '../ingest/dead-letter.ts';
 import type { Source } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { OutboxDeliverer } from '../notify/deliver.ts';
-import { JsonlNotifier } from '../notify/jsonl-notifier.ts';
-import type { Notifier, NotifyError } from '../notify/notifier.ts';
-import { ConfigError } from '../errors.ts';
-import { SlackNotifier } from '../notify/slack-notifier.ts';
+import { checkNotifier, createNotifier } from '../notify/factory.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import { createAssignmentRecorder, createIngestPipeline } from '../pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../privacy/account-hash.ts';
 import { DEFAULT_RULES_DIR, ruleLimitsOf, type RuleSet } from '../rules/rules.ts';
-import { RulesInForce } from '../rules/in-force.ts';
-import type { PipelineMetrics } from '../service/metrics.ts';
+import { RulesInForce } from '../detect/rules-in-force.ts';
+import type { PipelineMetrics } from '../pipeline/metrics.ts';
 import { DetectionStore } from '../store/detection-store.ts';
 import { IngestStore } from '../store/ingest-store.ts';
 import { Janitor, JanitorSchedule, RetentionMetrics } from '../store/janitor.ts';
@@ -123,74 +122,23 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
 
     // Created once per process: re-opening the detector after a lost and regained lead must not register them again.
     const detectionMetrics = new DetectionMetrics(metrics.registry);
-    // Retention runs on the leader, after its detection pass. Ages are measured on the event clock
-    // (the newest event time applied), as detection's are: history consumed late, or replayed, keeps
-    // the account sets and seen ids its own windows need.
+    // Retention runs on the leader, after its detection pass.
     const retention = config.retention.enabled
       ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }) }), config.retention.intervalSeconds * 1000, logger)
       : undefined;
-    const retentionNow = () => store.maxEventTime();
     let clockMs = await store.eventClock(o.consumer);
-    let detector: Detector | undefined;
-    let detectorEpoch: number | null = null;
-    let delivering = false;
-    let turn: Promise<unknown> = Promise.resolve();
-    // One detection pass at a time, and only in the leader; a follower keeps its index in step with
-    // the provisional clusters the leader adds.
-    const detect = (options: { final?: boolean } = {}): Promise<void> => {
-      const pass = turn.then(async () => {
-        const index = understanding.index;
-        if (!index) {
-          // Nothing to judge without a catalog, but the counts and seen ids are stored all the same.
-          if (retention && (await leadership.acquire())) await retention.runIfDue(retentionNow, options.final);
-          return;
-        }
-        if (!(await leadership.acquire())) {
-          if (detector) logger.warn('lost the detection lead: another instance judges buckets now');
-          detector = undefined;
-          if (delivering) await deliverer.stop();
-          delivering = false;
-          await syncProvisional(detectionStore, index);
-          return;
-        }
-        // A new lead (even this process's own, regained) reloads the state: another instance may have moved it on.
-        if (!detector || detectorEpoch !== leadership.epoch()) {
-          detector = undefined;
-          const epoch = leadership.epoch();
-          // The detector writes under the token of the lead it was opened in, refused once another instance takes over.
-          const fencedStore = detectionStore.fenced(leadership.fenced ? () => epoch : undefined);
-          detector = await openDetector(config, logger, detectionMetrics, fencedStore, index, watcher, initialRules);
-          detectorEpoch = epoch;
-          logger.info('leading detection and notification');
-        }
-        if (!delivering) deliverer.start();
-        delivering = true;
-        // Regular passes follow the partitions' clock; the end of a replay closes up to the last event.
-        const clock = options.final ? await store.maxEventTime() : await store.eventClock(o.consumer);
-        let released;
-        try {
-          released = await detector.advance(clock, options);
-        } catch (error) {
-          // The pass's state in memory may be ahead of what was stored: reload it from the store next time.
-          detector = undefined;
-          if (error instanceof FencedError) {
-            logger.warn('lost the detection lead: another instance judges buckets now');
-            if (delivering) await deliverer.stop();
-            delivering = false;
-          }
-          throw error;
-        }
-        if (released.length > 0) void deliverer.deliverDue().catch(() => {});
-        await retention?.runIfDue(retentionNow, options.final);
-      });
-      turn = pass.catch(() => {});
-      return pass;
-    };
-    const logFailure = (e: Error) => logger.error({ err: e.message }, 'detection pass failed; the next one retries');
-    // Event time only moves with traffic, but the lead can change hands (and retries fall due) without any.
-    const ticker = setInterval(() => void detect().catch(logFailure), 5000);
-    ticker.unref();
-    closers.push(async () => clearInterval(ticker));
+    const loop = startLeaderLoop({
+      leadership,
+      index: () => understanding.index,
+      store,
+      detectionStore,
+      consumer: o.consumer,
+      openDetector: (fencedStore, index) => openDetector(config, logger, detectionMetrics, fencedStore, index, watcher, initialRules),
+      delivery: deliverer,
+      retention,
+      logger,
+    });
+    closers.push(() => loop.stop());
     const allowedLatenessMs = config.windows.allowedLatenessSeconds * 1000;
     const bucketMs = config.windows.bucketSeconds * 1000;
 
@@ -209,14 +157,13 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       onAssigned: o.onAssigned,
       afterChunk: async () => {
         clockMs = await store.eventClock(o.consumer);
-        await detect().catch(logFailure);
+        await loop.nudge();
       },
     });
 
-    closers.push(() => turn.then(() => deliverer.stop()));
     const done = (async () => {
       await o.source.run(handle, createAssignmentRecorder(store, o.consumer));
-      if (o.closeAtEnd) await detect({ final: true });
+      if (o.closeAtEnd) await loop.pass({ final: true });
     })();
     done.catch(() => {});
 
@@ -285,37 +232,4 @@ async function openDetector(
     metrics: detectionMetrics,
     logger: logger.child({ component: 'detector' }),
   });
-}
-
-/** Adds the provisional clusters another instance (the leader) stored since we last looked. */
-async function syncProvisional(store: DetectionStore, index: CatalogIndex): Promise<void> {
-  if ((await store.latestCatalogVersion()) <= index.catalog.version) return;
-  const latest = await store.latestCatalog();
-  if (!latest) return;
-  for (const c of latest.clusters) if (c.provisional && !index.cluster(c.id)) index.addLeaf(c);
-  index.catalog.version = latest.version;
-}
-
-/**
- * A Slack token Slack refuses is a configuration error, told at start rather than at the first
- * alert; Slack being unreachable is not (alerts wait in the outbox until it answers).
- */
-async function checkNotifier(notifier: Notifier, logger: Logger): Promise<void> {
-  if (!(notifier instanceof SlackNotifier)) return;
-  try {
-    await notifier.verify();
-  } catch (error) {
-    const e = error as NotifyError;
-    if (!e.retryable) throw new ConfigError('alerts.slack.token', `Slack refuses it (${e.code}): check SLACK_BOT_TOKEN`);
-    logger.warn({ code: e.code }, 'Slack does not answer yet; alerts wait in the outbox until it does');
-  }
-}
-
-/** Slack when a token is configured; otherwise JSON lines to alerts.out (stdout by default). */
-export function createNotifier(config: Readonly<Config>): Notifier {
-  const { slack } = config.alerts;
-  if (slack.token) {
-    return new SlackNotifier({ token: slack.token, slackApiUrl: slack.apiUrl ?? undefined, defaultChannel: slack.defaultChannel, dashboardUrl: config.alerts.dashboardUrl });
-  }
-  return new JsonlNotifier(config.alerts.out);
 }

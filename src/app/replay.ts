@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { JsonlNotifier } from '../notify/jsonl-notifier.ts';
 import type { Notifier, SentMessage } from '../notify/notifier.ts';
 import { generateSecret } from '../privacy/account-hash.ts';
-import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
+import { PipelineMetrics, sumMetric } from '../pipeline/metrics.ts';
 import type { Source } from '../ingest/source.ts';
 import { startMonitor } from './monitor.ts';
 

@@ -8,7 +8,7 @@ import { kafkaSecurity } from '../ingest/kafka/security.ts';
 import type { Logger } from '../log.ts';
 import { AccessLog } from '../api/auth/access-log.ts';
 import { buildApp } from '../service/app.ts';
-import { PipelineMetrics, sumMetric } from '../service/metrics.ts';
+import { PipelineMetrics, sumMetric } from '../pipeline/metrics.ts';
 import { startMonitor } from './monitor.ts';
 
 export interface RunningService {

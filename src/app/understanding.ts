@@ -12,7 +12,7 @@ import { ClaudeAuditor } from '../catalog/claude-auditor.ts';
 import { ClaudeHierarchy } from '../catalog/claude-hierarchy.ts';
 import { ClaudeNamer } from '../catalog/claude-namer.ts';
 import type { ParentGrouper } from '../catalog/hierarchy.ts';
-import { seededRandom } from '../generate/random.ts';
+import { seededRandom } from '../util/random.ts';
 import { ClaudePolicyClassifier } from '../catalog/claude-policy.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
 import { OfflinePolicyClassifier } from '../classify/offline-classifier.ts';

@@ -1,4 +1,4 @@
-import { seededRandom } from '../generate/random.ts';
+import { seededRandom } from '../util/random.ts';
 import { NearestIndexError, type NearestIndex, type Neighbour } from './nearest-index.ts';
 import { instantiateKernels, SKETCH_BITS, type Kernels } from './simd-kernels.ts';
 import { TopK } from './top-k.ts';

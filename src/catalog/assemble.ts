@@ -1,4 +1,4 @@
-import type { Random } from '../generate/random.ts';
+import type { Random } from '../util/random.ts';
 import type { NameAuditor } from './audit.ts';
 import { checkCatalog, type Catalog, type CatalogCluster } from './catalog.ts';
 import { KMeansGrouper, type ParentGrouper } from './hierarchy.ts';

@@ -1,4 +1,4 @@
-import type { Random } from '../generate/random.ts';
+import type { Random } from '../util/random.ts';
 import { ClaudeToolCaller, toolInputParser, type ClaudeCatalogOptions } from './claude-tool-call.ts';
 import { KMeansGrouper, parentCount, placeByCentroid, type LeafSummary, type ParentGrouper } from './hierarchy.ts';
 import { kmeans } from './kmeans.ts';

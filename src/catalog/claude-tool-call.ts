@@ -5,7 +5,7 @@ import { CircuitBreaker } from '../facets/breaker.ts';
 import { compileClaudeOptions, type ClaudeExtractorOptions, type ResolvedClaudeOptions } from '../facets/claude-options.ts';
 import { classifyApiError } from '../facets/errors.ts';
 import { ConcurrencyLimiter } from '../facets/limiter.ts';
-import { retryDelay } from '../facets/retry.ts';
+import { retryDelayMs } from '../util/backoff.ts';
 import { collapseWhitespace, truncateAtWord } from '../facets/transcript.ts';
 import { estimateCost, HourlySpend, tokenUsage } from '../facets/usage.ts';
 import type { Member } from './naming.ts';
@@ -110,7 +110,7 @@ export class ClaudeToolCaller {
         const failure = classifyApiError(error, o.now());
         if (failure.tripsBreaker) this.breaker.onFailure();
         else this.breaker.onSuccess(); // The service answered; the request was the problem.
-        const wait = failure.retryable ? retryDelay(o.retry, apiRetries, failure.retryAfterMs, o.random) : undefined;
+        const wait = failure.retryable ? retryDelayMs(apiRetries + 1, o.retry, failure.retryAfterMs, o.random) : undefined;
         if (wait === undefined) return { ok: false, failure: 'api_error' };
         apiRetries += 1;
         await o.sleep(wait);

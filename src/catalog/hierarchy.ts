@@ -1,4 +1,4 @@
-import type { Random } from '../generate/random.ts';
+import type { Random } from '../util/random.ts';
 import { kmeans } from './kmeans.ts';
 import { dot, normalise, type Vector } from './vectors.ts';
 

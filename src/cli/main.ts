@@ -8,7 +8,7 @@ import { startRun } from '../app/run.ts';
 import { runDemo } from '../app/demo.ts';
 import { runReplay } from '../app/replay.ts';
 import { createCatalogJudges, createEmbedder, createExtractor } from '../app/understanding.ts';
-import { buildCatalog } from '../catalog/build.ts';
+import { buildCatalog } from '../app/catalog-build.ts';
 import { DEFAULT_POLICIES_FILE, loadPolicies } from '../catalog/policies.ts';
 import { stderrProgress } from '../util/progress.ts';
 import { generateConversations, generateInvalid } from '../generate/synthetic.ts';

@@ -17,11 +17,11 @@ import type { Logger } from '../log.ts';
 import type { PolicyAreaRef } from '../rules/areas.ts';
 import { ruleSegment, type Rule, type RuleSet } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
-import { ALL_PRODUCTS } from '../store/ingest-store.ts';
+import { ALL_PRODUCTS } from '../ingest/segments.ts';
 import type { SqlClient, SqlExecutor } from '../store/sql.ts';
 import { Detector, type DetectorStore } from './detector.ts';
 import { DetectionMetrics } from './metrics.ts';
-import { floorTo } from './series-cache.ts';
+import { floorTo, type CountColumns } from './series-cache.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
 /** Event time judged between two yields to the event loop (well under a detector pass's bound, MAX_BUCKETS_PER_PASS). */
@@ -75,48 +75,157 @@ export function backtestableRules(rules: readonly Rule[]): Rule[] {
 }
 
 export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
+  const plan = await planBacktest(o, o.rules);
+  if (!plan) return { alerts: [], notifications: [] };
+  const real = new DetectionStore(o.db);
+  return runBacktest(plan.plan, plan.snapshot, { distinctAccounts: (...args) => real.distinctAccounts(...args) }, o.logger);
+}
+
+/**
+ * Several rule sets over the same period at once (the candidate and the rules in force), each
+ * judged in a worker thread of its own while this thread reads the store for them (counts once,
+ * distinct accounts as they ask): the detector's judgement is most of a backtest's time, and the
+ * sets are independent. Results in the order of the sets; the same as backtest() on each (a worker
+ * runs the same runBacktest). Falls back to judging them here, one after the other, when a worker
+ * cannot start.
+ */
+export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: readonly RuleSet[]): Promise<BacktestResult[]> {
+  const judgedSets = sets.filter((set) => backtestableRules(set.rules).length > 0).length;
+  // Started first: the workers load their modules while this thread reads the store.
+  const pool = judgedSets > 1 ? await startPool(judgedSets, o.logger) : null;
+  try {
+    // One read of the stored counts serves every set.
+    const snapshot = o.snapshot ?? emptySnapshotFor(sets.map((set) => set.rules), o.fromMs, o.toMs, o.bucketMs);
+    const plans: Array<PlannedBacktest | null> = [];
+    for (const set of sets) plans.push(await planBacktest({ ...o, snapshot }, set));
+    const real = new DetectionStore(o.db);
+    const access: AccountSource = { distinctAccounts: (...args) => real.distinctAccounts(...args) };
+    const judged = plans.filter((p): p is PlannedBacktest => p !== null);
+    const filling = snapshot.loadedThroughMs < snapshot.toMs;
+    if (pool) {
+      // The workers judge each day as soon as it is read.
+      const running = pool.run(judged, access);
+      const read = filling ? snapshot.fill(o.db, (through, added) => pool.progress(snapshot, through, added)) : Promise.resolve();
+      let results: BacktestResult[] | null;
+      try {
+        results = await running;
+      } finally {
+        await read;
+      }
+      if (results) {
+        let next = 0;
+        return plans.map((p) => (p ? results[next++]! : { alerts: [], notifications: [] }));
+      }
+    } else if (filling) {
+      await snapshot.fill(o.db);
+    }
+    const out: BacktestResult[] = [];
+    for (const p of plans) out.push(p ? await runBacktest(p.plan, p.snapshot, access, o.logger) : { alerts: [], notifications: [] });
+    return out;
+  } finally {
+    await pool?.release();
+  }
+}
+
+/** Worker threads for backtestSets; null (judged here instead) when they cannot start. */
+async function startPool(size: number, logger: Logger) {
+  try {
+    const { BacktestPool } = await import('./backtest-pool.ts');
+    return BacktestPool.start(size, logger);
+  } catch (error) {
+    logger.warn({ err: error }, 'backtest workers unavailable: judging the rule sets one after the other');
+    return null;
+  }
+}
+
+/** What a backtest judges, read from the store beforehand: plain data, so that a worker thread can take it. */
+export interface BacktestPlan {
+  catalog: Catalog;
+  ruleSet: RuleSet;
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+  privacy: GateLimits;
+  policyAreas?: readonly PolicyAreaRef[];
+  /** The detector's state to start from (the live provisional clusters, nothing judged). */
+  initialState: unknown;
+  /** The first stored bucket of every segment the rules read (null: none). */
+  firsts: Record<string, number | null>;
+}
+
+export interface PlannedBacktest {
+  plan: BacktestPlan;
+  snapshot: CountsSnapshot;
+}
+
+/** Where a backtest reads distinct accounts (the store, or the thread that holds it). */
+export type AccountSource = Pick<DetectorStore, 'distinctAccounts'>;
+
+/** Validates the period and reads what the rule set's judgement needs; null when it has no rule to backtest. */
+async function planBacktest(o: Omit<BacktestOptions, 'rules'>, rules: RuleSet): Promise<PlannedBacktest | null> {
   const { bucketMs } = o;
   if (!(o.toMs > o.fromMs) || o.fromMs % bucketMs !== 0 || o.toMs % bucketMs !== 0) {
     throw new BacktestError('the period must be non-empty and start and end on bucket boundaries');
   }
-  const spikeRules = backtestableRules(o.rules.rules);
+  const spikeRules = backtestableRules(rules.rules);
+  if (spikeRules.length === 0) return null;
   // No silences: a backtest shows what the rules would have raised, not what was muted at the time.
-  const ruleSet: RuleSet = { rules: spikeRules, silences: [], files: o.rules.files, ...(o.rules.areas ? { areas: o.rules.areas } : {}) };
-  if (spikeRules.length === 0) return { alerts: [], notifications: [] };
-
+  const ruleSet: RuleSet = { rules: spikeRules, silences: [], files: rules.files, ...(rules.areas ? { areas: rules.areas } : {}) };
   const real = new DetectionStore(o.db);
   const live = await real.loadState<{ provisional?: Record<string, { sinceMs: number }> }>('detector');
-  const snapshot = o.snapshot?.covers(ALL_PRODUCTS, o.fromMs, o.toMs) ? o.snapshot : await snapshotFor(o.db, [spikeRules], o.fromMs, o.toMs, bucketMs);
-  const store = new StoredCounts(real, snapshot, {
-    version: 1,
-    judgedThroughMs: o.fromMs,
-    episodes: {},
-    router: null,
-    ...(live?.provisional ? { provisional: live.provisional } : {}),
-  });
+  const products = [...new Set([ALL_PRODUCTS, ...spikeRules.map((r) => ruleSegment(r.match))])];
+  // A snapshot given (shared by several sets) serves if it holds every segment back to the rules' horizon.
+  const horizon = floorTo(fromHorizon(spikeRules, o.fromMs), bucketMs);
+  const given = o.snapshot;
+  const snapshot = given && products.every((p) => given.covers(p, horizon, o.toMs)) ? given : await snapshotFor(o.db, [spikeRules], o.fromMs, o.toMs, bucketMs);
+  const firsts: Record<string, number | null> = {};
+  for (const product of products) firsts[product] = await real.firstBucket(product);
+  return {
+    snapshot,
+    plan: {
+      // Without centroids: the detector never reads them, and the plan may be copied to a worker thread.
+      catalog: { ...o.catalog, clusters: o.catalog.clusters.map((c) => ({ ...c, centroid: [] })) },
+      ruleSet, fromMs: o.fromMs, toMs: o.toMs, bucketMs, privacy: o.privacy, policyAreas: o.policyAreas, firsts,
+      initialState: { version: 1, judgedThroughMs: o.fromMs, episodes: {}, router: null, ...(live?.provisional ? { provisional: live.provisional } : {}) },
+    },
+  };
+}
 
-  const byId = new Map<string, CatalogCluster>(o.catalog.clusters.map((c) => [c.id, c]));
+/** Drives the live detector through the period over the snapshot: what backtest() and a worker run. */
+export async function runBacktest(
+  plan: BacktestPlan,
+  snapshot: CountsSnapshot,
+  accounts: AccountSource,
+  logger: Logger,
+  /** Resolves once the snapshot holds the counts before this time (a worker's snapshot is read as it judges). */
+  readThrough: (ms: number) => Promise<void> = async () => {},
+): Promise<BacktestResult> {
+  const store = new StoredCounts(snapshot, accounts, plan.firsts, plan.initialState);
+  const byId = new Map<string, CatalogCluster>(plan.catalog.clusters.map((c) => [c.id, c]));
   const detector = await Detector.open({
     store,
-    index: { catalog: o.catalog, cluster: (id: string) => byId.get(id) },
-    rules: () => ruleSet,
-    bucketMs,
+    index: { catalog: plan.catalog, cluster: (id: string) => byId.get(id) },
+    rules: () => plan.ruleSet,
+    bucketMs: plan.bucketMs,
     allowedLatenessMs: 0,
-    privacy: o.privacy,
+    privacy: plan.privacy,
     emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [] },
     metrics: new DetectionMetrics(new Registry()),
-    logger: o.logger,
-    policyAreas: o.policyAreas,
+    logger,
+    policyAreas: plan.policyAreas,
   });
   // Judged in stretches of event time, yielding between them so that a long backtest does not hold
   // the process (ingest, other requests) for its whole run; then a final pass judges the rest and
   // lets the router's last groups go, as at the end of a replay.
   const notifications: Notification[] = [];
-  for (let clock = o.fromMs + YIELD_EVERY_MS; clock < o.toMs; clock += YIELD_EVERY_MS) {
+  for (let clock = plan.fromMs + YIELD_EVERY_MS; clock < plan.toMs; clock += YIELD_EVERY_MS) {
+    // A pass at `clock` reads counts of buckets before it only.
+    await readThrough(clock);
     notifications.push(...(await detector.advance(clock)));
     await new Promise((resolve) => setImmediate(resolve));
   }
-  notifications.push(...(await detector.advance(o.toMs - 1, { final: true })));
+  await readThrough(plan.toMs);
+  notifications.push(...(await detector.advance(plan.toMs - 1, { final: true })));
   return { alerts: episodesOf(notifications), notifications };
 }
 
@@ -142,9 +251,15 @@ export function episodesOf(notifications: readonly Notification[]): BacktestAler
 
 /** The counts every rule of these sets reads when judging (fromMs, toMs]: their segments, back to their longest history. */
 export function snapshotFor(db: SqlClient, ruleSets: ReadonlyArray<readonly Rule[]>, fromMs: number, toMs: number, bucketMs: number): Promise<CountsSnapshot> {
+  const snapshot = emptySnapshotFor(ruleSets, fromMs, toMs, bucketMs);
+  return snapshot.fill(db).then(() => snapshot);
+}
+
+/** snapshotFor's snapshot before its counts are read (fill). */
+function emptySnapshotFor(ruleSets: ReadonlyArray<readonly Rule[]>, fromMs: number, toMs: number, bucketMs: number): CountsSnapshot {
   const rules = ruleSets.flatMap((set) => backtestableRules(set));
   const products = [ALL_PRODUCTS, ...rules.map((r) => ruleSegment(r.match))];
-  return CountsSnapshot.load(db, products, floorTo(fromHorizon(rules, fromMs), bucketMs), toMs, bucketMs);
+  return CountsSnapshot.empty(products, floorTo(fromHorizon(rules, fromMs), bucketMs), toMs, bucketMs);
 }
 
 /** The earliest bucket any rule's judgement at fromMs reads (the detector's own span: history, guard and window). */
@@ -159,47 +274,105 @@ function fromHorizon(rules: readonly Rule[], fromMs: number): number {
 
 type CountRow = { clusterId: string | null; bucketStartMs: number; conversations: number };
 
+export interface SnapshotData {
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+  loadedThroughMs: number;
+  columns: Map<string, Map<string, Float64Array>>;
+}
+
+/** Columns a chunk of the snapshot's reading created: [product, series id, column]. */
+export type NewColumns = Array<[string, string, Float64Array]>;
+
+/** Event time one snapshot query reads: bounded text per query, however long the period. */
+const SNAPSHOT_CHUNK_MS = 24 * 3600_000;
+
 /**
  * Every series' conversations per bucket over a span, read once for a backtest (candidate and
- * rules in force share it): one dense column per series, fetched as one aggregated row per series
- * rather than a row per bucket (weeks × hundreds of clusters would be millions of rows).
+ * rules in force share it): one dense column per series. Rows come back as one text per day of
+ * `bucket:conversations:series` records rather than an object per row (weeks × hundreds of
+ * clusters are millions of rows), and ungrouped: grouping them per series in the database took
+ * longer than reading them (PGlite: ~6 s against ~4 s for 14 days × 550 series). Days are read in
+ * order, so that judging can start on the first ones while the later ones are read (backtestSets).
  */
 export class CountsSnapshot {
   private constructor(
     readonly fromMs: number,
     readonly toMs: number,
     readonly bucketMs: number,
+    /** Counts are read for buckets before this (toMs once filled). */
+    public loadedThroughMs: number,
     /** product → series id ('' = the segment's traffic) → conversations per bucket from fromMs */
     private readonly columns: Map<string, Map<string, Float64Array>>,
   ) {}
 
+  static empty(products: readonly string[], fromMs: number, toMs: number, bucketMs: number): CountsSnapshot {
+    return new CountsSnapshot(fromMs, toMs, bucketMs, fromMs, new Map([...new Set(products)].map((p) => [p, new Map<string, Float64Array>()])));
+  }
+
   static async load(db: SqlClient, products: readonly string[], fromMs: number, toMs: number, bucketMs: number): Promise<CountsSnapshot> {
+    const snapshot = CountsSnapshot.empty(products, fromMs, toMs, bucketMs);
+    await snapshot.fill(db);
+    return snapshot;
+  }
+
+  /** Reads the counts, a day at a time in event-time order; `onChunk` hears of each day read and the columns it added. */
+  async fill(db: SqlClient, onChunk?: (loadedThroughMs: number, added: NewColumns) => void): Promise<void> {
+    const { fromMs, toMs, bucketMs } = this;
     const length = Math.max(0, Math.ceil((toMs - fromMs) / bucketMs));
-    const columns = new Map<string, Map<string, Float64Array>>();
-    const bucketSeconds = bucketMs / 1000;
-    for (const product of new Set(products)) {
-      const rows = await db.query<{ cluster_id: string | null; counts: string | null }>(
-        `SELECT cluster_id, string_agg(((extract(epoch FROM bucket_start)::bigint - $4::bigint) / $5::bigint)::text || ':' || conversations::text, ',') AS counts
-         FROM cluster_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3 GROUP BY cluster_id
-         UNION ALL
-         SELECT NULL, string_agg(((extract(epoch FROM bucket_start)::bigint - $4::bigint) / $5::bigint)::text || ':' || conversations::text, ',')
-         FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
-        [product, new Date(fromMs).toISOString(), new Date(toMs).toISOString(), Math.floor(fromMs / 1000), bucketSeconds],
-      );
-      const byId = new Map<string, Float64Array>();
-      for (const row of rows) {
-        if (!row.counts) continue;
-        const column = new Float64Array(length);
-        for (const pair of row.counts.split(',')) {
-          const colon = pair.indexOf(':');
-          const i = Number(pair.slice(0, colon));
-          if (i >= 0 && i < length) column[i] = Number(pair.slice(colon + 1));
-        }
-        byId.set(row.cluster_id ?? '', column);
+    let added: NewColumns = [];
+    const columnsOf = (product: string, byId: Map<string, Float64Array>) => (id: string): Float64Array => {
+      let column = byId.get(id);
+      if (!column) {
+        // Shared memory: the worker threads judging the sets (backtestSets) read the columns without a copy.
+        byId.set(id, (column = new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT))));
+        added.push([product, id, column]);
       }
-      columns.set(product, byId);
+      return column;
+    };
+    // Bucket index from fromMs: floor, as bucket starts are on the grid (and an off-grid one lands in its bucket).
+    const index = `floor((date_part('epoch', bucket_start) - $4) / $5)::bigint::text`;
+    for (let start = fromMs; start < toMs; start += SNAPSHOT_CHUNK_MS) {
+      const end = Math.min(toMs, start + SNAPSHOT_CHUNK_MS);
+      const params = (product: string) => [product, new Date(start).toISOString(), new Date(end).toISOString(), fromMs / 1000, bucketMs / 1000];
+      for (const [product, byId] of this.columns) {
+        const columnOf = columnsOf(product, byId);
+        const [clusters] = await db.query<{ counts: string | null }>(
+          `SELECT string_agg(${index} || ':' || conversations::text || ':' || cluster_id, ',') AS counts
+           FROM cluster_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
+          params(product),
+        );
+        if (clusters?.counts) parseRecords(clusters.counts, length, columnOf);
+        const [traffic] = await db.query<{ counts: string | null }>(
+          `SELECT string_agg(${index} || ':' || conversations::text || ':', ',') AS counts
+           FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
+          params(product),
+        );
+        if (traffic?.counts) parseRecords(traffic.counts, length, columnOf);
+      }
+      this.loadedThroughMs = end;
+      onChunk?.(end, added);
+      added = [];
+      // Reading is a run of synchronous work (PGlite): let the event loop hear the workers between days.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    return new CountsSnapshot(fromMs, toMs, bucketMs, columns);
+    this.loadedThroughMs = toMs;
+  }
+
+  /** Columns another thread's reading added (its onChunk), and how far it has read. */
+  extend(loadedThroughMs: number, added: NewColumns): void {
+    for (const [product, id, column] of added) this.columns.get(product)?.set(id, column);
+    this.loadedThroughMs = Math.max(this.loadedThroughMs, loadedThroughMs);
+  }
+
+  /** The snapshot as plain data for a worker thread (the columns are shared, not copied). */
+  data(): SnapshotData {
+    return { fromMs: this.fromMs, toMs: this.toMs, bucketMs: this.bucketMs, loadedThroughMs: this.loadedThroughMs, columns: this.columns };
+  }
+
+  static of(data: SnapshotData): CountsSnapshot {
+    return new CountsSnapshot(data.fromMs, data.toMs, data.bucketMs, data.loadedThroughMs, data.columns);
   }
 
   covers(product: string, fromMs: number, toMs: number): boolean {
@@ -222,6 +395,47 @@ export class CountsSnapshot {
       }
     }
   }
+
+  /** The same counts as rows(), as the columns themselves (read-only): what SeriesCache copies a stretch from. */
+  columnsOf(product: string): CountColumns | null {
+    const byId = this.columns.get(product);
+    return byId ? { originMs: this.fromMs, bucketMs: this.bucketMs, columns: byId } : null;
+  }
+}
+
+/**
+ * Parses `bucket:conversations:series` records separated by commas (series last: an area's id holds
+ * a colon; no series id holds a comma — catalog and area ids are [a-z0-9-]). The traffic's records
+ * have an empty series id. A record that does not parse stops the backtest rather than being dropped.
+ */
+export function parseRecords(text: string, length: number, columnOf: (id: string) => Float64Array): void {
+  let lastId: string | null = null;
+  let lastColumn: Float64Array | null = null;
+  let pos = 0;
+  const n = text.length;
+  while (pos < n) {
+    const record = pos;
+    let bucket = 0;
+    let digits = 0;
+    let c = text.charCodeAt(pos);
+    for (; c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) bucket = bucket * 10 + (c - 48);
+    if (digits === 0 || c !== 58) throw new BacktestError(`unreadable count record at ${record}`);
+    let conversations = 0;
+    digits = 0;
+    for (c = text.charCodeAt(++pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) conversations = conversations * 10 + (c - 48);
+    if (digits === 0 || c !== 58) throw new BacktestError(`unreadable count record at ${record}`);
+    const idStart = ++pos;
+    let comma = text.indexOf(',', idStart);
+    if (comma < 0) comma = n;
+    // Records of one series often follow each other: compare in place before cutting a new string.
+    const idLength = comma - idStart;
+    if (lastId === null || idLength !== lastId.length || !text.startsWith(lastId, idStart)) {
+      lastId = text.slice(idStart, comma);
+      lastColumn = columnOf(lastId);
+    }
+    if (bucket < length) lastColumn![bucket] = conversations;
+    pos = comma + 1;
+  }
 }
 
 /**
@@ -229,28 +443,31 @@ export class CountsSnapshot {
  * accounts read from the store when a window passes, and writes — detector state, outbox — discarded.
  */
 class StoredCounts implements DetectorStore {
-  private readonly firsts = new Map<string, Promise<number | null>>();
-
   constructor(
-    private readonly real: DetectionStore,
     private readonly snapshot: CountsSnapshot,
+    private readonly accounts: AccountSource,
+    /** Stored counts do not move during a backtest: each segment's first bucket is read once, beforehand. */
+    private readonly firsts: Record<string, number | null>,
     private readonly initialState: unknown,
   ) {}
 
   async countsBetween(product: string, fromMs: number, toMs: number): Promise<Iterable<CountRow>> {
-    if (!this.snapshot.covers(product, fromMs, toMs)) return this.real.countsBetween(product, fromMs, toMs);
+    // The snapshot reaches back as far as any rule's judgement reads (snapshotFor).
+    if (!this.snapshot.covers(product, fromMs, toMs)) throw new BacktestError(`no stored counts of segment '${product}' were read for this backtest`);
     return this.snapshot.rows(product, fromMs, toMs);
   }
 
-  /** Stored counts do not move during a backtest: the first bucket is read once per segment. */
-  firstBucket(product: string): Promise<number | null> {
-    let first = this.firsts.get(product);
-    if (!first) this.firsts.set(product, (first = this.real.firstBucket(product)));
-    return first;
+  /** The snapshot's columns when it covers the stretch: the cache copies them instead of a row per bucket. */
+  columnsBetween(product: string, fromMs: number, toMs: number): CountColumns | null {
+    return this.snapshot.covers(product, fromMs, toMs) ? this.snapshot.columnsOf(product) : null;
+  }
+
+  async firstBucket(product: string): Promise<number | null> {
+    return this.firsts[product] ?? null;
   }
 
   distinctAccounts(clusterId: string, product: string, fromMs: number, toMs: number): Promise<number> {
-    return this.real.distinctAccounts(clusterId, product, fromMs, toMs);
+    return this.accounts.distinctAccounts(clusterId, product, fromMs, toMs);
   }
 
   async loadState<T>(name: string): Promise<T | null> {

@@ -8,7 +8,7 @@ import { Router, type RouterState } from '../route/router.ts';
 import { readPolicyAreas, type PolicyAreaRef } from '../rules/areas.ts';
 import { ruleAreas, ruleMatches, ruleSegment, severityOf, type Rule, type RuleSet } from '../rules/rules.ts';
 import { DetectionStore } from '../store/detection-store.ts';
-import { ALL_PRODUCTS } from '../store/ingest-store.ts';
+import { ALL_PRODUCTS } from '../ingest/segments.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { EmergenceTracker } from './emergence.ts';
 import { floorTo, SeriesCache, type CountSource } from './series-cache.ts';

@@ -1,6 +1,19 @@
 /** Where the cache reads counts: the store (DetectionStore), or a backtest's snapshot of it. */
 export interface CountSource {
   countsBetween(product: string, fromMs: number, toMs: number): Promise<Iterable<{ clusterId: string | null; bucketStartMs: number; conversations: number }>>;
+  /**
+   * The same counts as dense columns, when the source holds them so (a backtest's snapshot): the
+   * cache copies a stretch with one typed-array copy per series instead of an object per bucket.
+   * Null when it does not cover [fromMs, toMs): the rows are read instead.
+   */
+  columnsBetween?(product: string, fromMs: number, toMs: number): CountColumns | null;
+}
+
+/** Counts per series as dense columns: columns.get(id ('' = traffic))[k] = conversations of bucket originMs + k·bucketMs. Read-only. */
+export interface CountColumns {
+  originMs: number;
+  bucketMs: number;
+  columns: ReadonlyMap<string, Float64Array>;
 }
 
 /** One product segment's counts: a dense column per cluster, indexed by bucket from `originMs`. */
@@ -43,6 +56,11 @@ export class SeriesCache {
     for (const column of segment.columns.values()) column.fill(0, first, Math.min(end, segment.capacity));
     // Sums from the first re-read bucket on are taken again when next asked for.
     for (const sums of segment.sums.values()) sums.validTo = Math.min(sums.validTo, first);
+    const dense = this.store.columnsBetween?.(product, start, toMs);
+    if (dense && this.copyColumns(segment, dense, start, toMs)) {
+      this.loadedFrom.set(product, Math.min(loaded ?? fromMs, fromMs));
+      return;
+    }
     for (const row of await this.store.countsBetween(product, start, toMs)) {
       const offset = row.bucketStartMs - segment.originMs;
       if (offset < 0 || offset % this.bucketMs !== 0) continue;
@@ -55,6 +73,29 @@ export class SeriesCache {
       column[i] = row.conversations;
     }
     this.loadedFrom.set(product, Math.min(loaded ?? fromMs, fromMs));
+  }
+
+  /**
+   * Copies [fromMs, toMs) of dense columns into the segment (whose stretch was just cleared): the
+   * same figures the rows would set — only buckets on the grid, none past toMs. False (nothing
+   * copied) when the columns' buckets are not the cache's.
+   */
+  private copyColumns(segment: Segment, dense: CountColumns, fromMs: number, toMs: number): boolean {
+    const shift = dense.originMs - segment.originMs;
+    if (dense.bucketMs !== this.bucketMs || shift % this.bucketMs !== 0) return false;
+    const base = shift / this.bucketMs;
+    // Source buckets k with originMs + k·bucket in [fromMs, toMs), inside the source and the segment.
+    const from = Math.max(0, Math.ceil((fromMs - dense.originMs) / this.bucketMs), -base);
+    const to = Math.min(Math.ceil((toMs - dense.originMs) / this.bucketMs), segment.capacity - base);
+    if (to <= from) return true;
+    for (const [id, source] of dense.columns) {
+      const end = Math.min(to, source.length);
+      if (end <= from) continue;
+      let column = segment.columns.get(id);
+      if (!column) segment.columns.set(id, (column = new Float64Array(segment.capacity)));
+      column.set(source.subarray(from, end), base + from);
+    }
+    return true;
   }
 
   /** Forgets buckets before this time. */

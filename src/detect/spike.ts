@@ -23,7 +23,7 @@ import {
   bonferroni,
   cusumPValueBound,
   negativeBinomialUpperTail,
-  poissonCusum,
+  poissonCusumStep,
 } from './stats.ts';
 
 /** One bucket of one cluster: its conversations, and all conversations of the bucket in the same segment. */
@@ -417,19 +417,20 @@ function negativeBinomialTest(window: Totals, base: Totals, windows: number, exp
  * It catches a modest rise sustained since before the window, which no single window shows.
  */
 function cusumTest(series: SeriesColumns, ref: Reference, from: number, rate: number, rise: number, expected: number, baselineShare: number): Judgement {
-  const counts: number[] = [];
-  const means: number[] = [];
+  // poissonCusum's path, step by step, keeping only its last value (no arrays per series per window).
+  let statistic = 0;
+  let steps = 0;
   for (let t = from; t < series.conversations.length; t++) {
     const mean = rate * othersAt(series, ref, t);
     // A bucket without other traffic has no expectation to compare with.
     if (mean > 0) {
-      counts.push(series.conversations[t]!);
-      means.push(mean);
+      // mean > 0 and rise ≥ CUSUM_MIN_RISE: both means are > 0, as poissonCusum requires.
+      const risen = mean * rise;
+      statistic = poissonCusumStep(statistic, series.conversations[t]!, mean, risen);
+      steps++;
     }
   }
-  const path = poissonCusum(counts, means, means.map((m) => m * rise));
-  const statistic = path.length ? path[path.length - 1]! : 0;
-  return { method: 'poisson-cusum', pValue: cusumPValueBound(statistic, counts.length), score: statistic, expected, baselineShare };
+  return { method: 'poisson-cusum', pValue: cusumPValueBound(statistic, steps), score: statistic, expected, baselineShare };
 }
 
 /** Both tests must reject (intersection–union): the larger p-value is a valid p-value for that. */
@@ -579,8 +580,9 @@ function sums(series: SeriesColumns, { start, end }: Span): [number, number] {
 function referenceWithout(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>): Float64Array {
   const columns = clusters.map((c) => columnsOf(c.series));
   const longest = columns.reduce<SeriesColumns>((a, c) => (c.conversations.length > a.conversations.length ? c : a), { conversations: [], traffic: [] });
-  // Typed arrays: weeks of buckets × hundreds of clusters per window stay off the collected heap.
-  const reference = Float64Array.from(longest.traffic);
+  // Typed arrays: weeks of buckets × hundreds of clusters per window stay off the collected heap
+  // (a typed column is copied at once, not element by element through an iterator).
+  const reference = longest.traffic instanceof Float64Array ? longest.traffic.slice() : Float64Array.from(longest.traffic);
   for (const i of trimmed) {
     const series = columns[i]!.conversations;
     const offset = reference.length - series.length;
@@ -616,8 +618,9 @@ export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams
   const leastFrom = new Float64Array(reference.length + 1);
   leastFrom[reference.length] = Infinity;
   for (let t = reference.length - 1; t >= 0; t--) leastFrom[t] = Math.min(leastFrom[t + 1]!, reference[t]!);
+  const untrimmed: { elsewhere?: number } = {};
   const evaluations = clusters.map((c, i) => {
-    const cluster = { ...c, prior: priorInReference(clusters, trimmed, i) };
+    const cluster = { ...c, prior: priorInReference(clusters, trimmed, i, untrimmed) };
     const columns = columnsOf(c.series);
     const isTrimmed = trimmed.has(i);
     const offset = reference.length - columns.conversations.length;
@@ -645,9 +648,16 @@ export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams
  * trimmed changed with the noise of each window, so parents flapped until history took over.
  * A trimmed cluster without a prior counts with its share of the traffic over its whole series.
  */
-function priorInReference(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>, i: number): ClusterSeries['prior'] {
+function priorInReference(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>, i: number, untrimmed: { elsewhere?: number }): ClusterSeries['prior'] {
   const own = clusters[i]!.prior;
   if (own === undefined) return undefined;
+  // Every untrimmed cluster sums the same trimmed clusters in the same order: taken once per call.
+  const elsewhere = trimmed.has(i) ? trimmedShares(clusters, trimmed, i) : (untrimmed.elsewhere ??= trimmedShares(clusters, trimmed, i));
+  return elsewhere < 1 ? { share: own.share / (1 - elsewhere) } : own;
+}
+
+/** Σ of the trimmed clusters' shares but cluster i's, in the trimmed set's order. */
+function trimmedShares(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>, i: number): number {
   let elsewhere = 0;
   for (const j of trimmed) {
     if (j === i) continue;
@@ -659,7 +669,7 @@ function priorInReference(clusters: readonly AnySeries[], trimmed: ReadonlySet<n
       elsewhere += traffic > 0 ? conversations / traffic : 0;
     }
   }
-  return elsewhere < 1 ? { share: own.share / (1 - elsewhere) } : own;
+  return elsewhere;
 }
 
 function checkParams(p: SpikeParams): void {

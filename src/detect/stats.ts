@@ -193,10 +193,18 @@ export function poissonCusum(counts: readonly number[], mean0: number | readonly
     const m0 = typeof mean0 === 'number' ? mean0 : mean0[t]!;
     const m1 = typeof mean1 === 'number' ? mean1 : mean1[t]!;
     if (!(m0 > 0) || !(m1 > 0)) throw new StatsError(`CUSUM means must be > 0, got m0=${m0}, m1=${m1} at step ${t}`);
-    s = Math.max(0, s + counts[t]! * Math.log(m1 / m0) - (m1 - m0));
+    s = poissonCusumStep(s, counts[t]!, m0, m1);
     path[t] = s;
   }
   return path;
+}
+
+/**
+ * One step of the Poisson CUSUM (means already checked > 0): for callers that need only the last
+ * value of the path and would otherwise build three arrays per series per window.
+ */
+export function poissonCusumStep(s: number, count: number, mean0: number, mean1: number): number {
+  return Math.max(0, s + count * Math.log(mean1 / mean0) - (mean1 - mean0));
 }
 
 /**

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { batches } from './batches.ts';
 import type { Embedder } from './embedder.ts';
 import { EmbedError } from './errors.ts';
-import { retryDelayMs } from './retry-delay.ts';
+import { retryAfterFromHeaders, retryDelayMs, type BackoffPolicy } from '../util/backoff.ts';
 import { toUnit } from './unit-vector.ts';
 
 export interface HttpEmbedderOptions {
@@ -87,13 +87,15 @@ export class HttpEmbedder implements Embedder {
   /** One batch, retried on transient failures; the raw vectors in input order. */
   private async request(input: string[]): Promise<number[][]> {
     const retries = this.options.retries ?? 4;
-    const backoff = { baseMs: this.options.backoffMs ?? 500, maxMs: this.options.maxBackoffMs ?? 30_000 };
+    const maxDelayMs = this.options.maxBackoffMs ?? 30_000;
+    // A server's retry-after is shortened to the ceiling: waiting longer would stall the pipeline, and a retry refused costs nothing.
+    const backoff: BackoffPolicy = { baseDelayMs: this.options.backoffMs ?? 500, maxDelayMs, retryAfterCapMs: maxDelayMs, maxRetries: retries };
     for (let attempt = 0; ; attempt++) {
       if (this.closing.signal.aborted) throw new EmbedError('embed_closed', `the ${this.modelId} client is closed`);
       const outcome = await this.attempt(input);
       if (outcome.ok) return outcome.vectors;
-      if (!outcome.error.retryable || attempt >= retries) throw outcome.error;
-      const wait = retryDelayMs(attempt + 1, outcome.retryHeaders ?? {}, backoff);
+      const wait = outcome.error.retryable ? retryDelayMs(attempt + 1, backoff, outcome.retryAfterMs) : undefined;
+      if (wait === undefined) throw outcome.error;
       await sleep(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
     }
   }
@@ -133,7 +135,7 @@ export class HttpEmbedder implements Embedder {
     const error = new EmbedError('embed_request_failed', `POST ${this.endpoint} for ${this.options.model} answered ${response.status}${detail}`, {
       retryable: retryableStatus(response.status),
     });
-    return failed(error, { retryAfterMs: response.headers.get('retry-after-ms'), retryAfter: response.headers.get('retry-after') });
+    return failed(error, retryAfterFromHeaders(response.headers, Date.now()));
   }
 
   private parse(body: unknown, expected: number): Outcome {
@@ -157,13 +159,9 @@ export class HttpEmbedder implements Embedder {
   }
 }
 
-interface RetryHeaders {
-  retryAfterMs: string | null;
-  retryAfter: string | null;
-}
+/** `retryAfterMs`: what the server asked, when it did. */
+type Outcome = { ok: true; vectors: number[][] } | { ok: false; error: EmbedError; retryAfterMs?: number };
 
-type Outcome = { ok: true; vectors: number[][] } | { ok: false; error: EmbedError; retryHeaders?: RetryHeaders };
-
-function failed(error: EmbedError, retryHeaders?: RetryHeaders): Outcome {
-  return { ok: false, error, retryHeaders };
+function failed(error: EmbedError, retryAfterMs?: number): Outcome {
+  return { ok: false, error, retryAfterMs };
 }

@@ -4,7 +4,7 @@ import { HnswIndex } from '../assign/nearest-index.ts';
 import { normalise, quantile } from '../catalog/vectors.ts';
 import type { ModelIdentity } from '../embed/model-check.ts';
 import { ClioError } from '../errors.ts';
-import { seededRandom } from '../generate/random.ts';
+import { seededRandom } from '../util/random.ts';
 
 export interface ExemplarOptions {
   modelId: string;

@@ -1,5 +1,5 @@
-import type { Random } from '../generate/random.ts';
-import { pick } from '../generate/random.ts';
+import type { Random } from '../util/random.ts';
+import { pick } from '../util/random.ts';
 
 /**
  * Planted personal data. Every eval run sends a few conversations carrying an e-mail address, a

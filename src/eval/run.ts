@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Alert } from '../alerts/alert.ts';
 import { runReplay } from '../app/replay.ts';
 import { createCatalogJudges, createEmbedder, createExtractor } from '../app/understanding.ts';
-import { buildCatalog } from '../catalog/build.ts';
+import { buildCatalog } from '../app/catalog-build.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { loadPolicies } from '../catalog/policies.ts';
 import type { Config } from '../config/load.ts';

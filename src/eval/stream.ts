@@ -1,5 +1,5 @@
 import type { ContentBlock, Conversation } from '../ingest/conversation.ts';
-import { pick, seededRandom, type Random } from '../generate/random.ts';
+import { pick, seededRandom, type Random } from '../util/random.ts';
 import { cumulative, poisson, sample } from '../generate/traffic.ts';
 import { canarySentence, makeCanaries, type CanarySet } from './canary.ts';
 import type { EvalScenario } from './scenario.ts';

@@ -9,7 +9,7 @@ import { ConcurrencyLimiter } from './limiter.ts';
 import { FacetMetrics, type FacetOutcome } from './metrics.ts';
 import { parseFacetReply } from './parse-reply.ts';
 import { facetSystemPrompt, facetTool, FACET_TOOL_NAME, renderConversation, type FacetPolicyArea } from './prompt.ts';
-import { retryDelay } from './retry.ts';
+import { retryDelayMs } from '../util/backoff.ts';
 import { estimateCost, HourlySpend, tokenUsage } from './usage.ts';
 
 export { DEFAULT_FACET_MODEL, DEFAULT_FACET_PRICES, type ClaudeExtractorOptions } from './claude-options.ts';
@@ -112,7 +112,7 @@ export class ClaudeFacetExtractor implements FacetExtractor {
         else this.breaker.onSuccess(); // The service answered; the request was the problem.
         this.syncBreakerGauge();
         const wait = failure.retryable
-          ? retryDelay(this.options.retry, apiRetries, failure.retryAfterMs, this.options.random)
+          ? retryDelayMs(apiRetries + 1, this.options.retry, failure.retryAfterMs, this.options.random)
           : undefined;
         if (wait === undefined) return this.fallBack(conversation, 'fallback_api_error');
         apiRetries += 1;

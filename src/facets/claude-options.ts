@@ -5,7 +5,7 @@ import { DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breaker.ts';
 import type { FacetExtractor } from './facets.ts';
 import { LocalFacetExtractor } from './local-extractor.ts';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './prompt.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+import type { BackoffPolicy } from '../util/backoff.ts';
 import type { FacetPrices, UsageRecord } from './usage.ts';
 
 /** The model facets are extracted with unless configured otherwise; the only place it is named. */
@@ -76,6 +76,17 @@ export interface ResolvedClaudeOptions {
   random: () => number;
   renderLimits: RenderLimits;
 }
+
+/** Our retry policy for Messages API calls (the SDK's own retries are off, so this is the only one). */
+export type RetryPolicy = Required<Pick<BackoffPolicy, 'maxRetries' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs'>>;
+
+const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  maxRetries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  // Longer than this, the conversation falls back to the local extractor instead of waiting.
+  maxRetryAfterMs: 60_000,
+});
 
 export function compileClaudeOptions(options: ClaudeExtractorOptions): Readonly<ResolvedClaudeOptions> {
   if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { ClioError } from '../errors.ts';
-import { parseRetryAfter } from './retry.ts';
+import { retryAfterFromHeaders } from '../util/backoff.ts';
 
 /** Why a Messages API call failed: a closed set, used as a metrics label. */
 export type FacetApiFailure =
@@ -65,7 +65,7 @@ export function classifyApiError(error: unknown, nowMs: number): FacetApiError {
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
     const headers = error.headers instanceof Headers ? error.headers : undefined;
-    const retryAfterMs = retryAfterFrom(headers, nowMs);
+    const retryAfterMs = retryAfterFromHeaders(headers, nowMs);
     const type = error.type ?? 'unknown';
     const message = `Messages API returned ${status} (${type})`;
     const failure = failureForStatus(status, type);
@@ -81,12 +81,4 @@ function failureForStatus(status: number, type: string): FacetApiFailure {
   if (status === 401 || status === 403) return 'auth';
   if (status >= 500) return 'server';
   return 'bad_request';
-}
-
-/** `retry-after-ms` (Anthropic's precise form) first, then `retry-after` (seconds or HTTP date). */
-function retryAfterFrom(headers: Headers | undefined, nowMs: number): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number(headers.get('retry-after-ms'));
-  if (headers.has('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
-  return parseRetryAfter(headers.get('retry-after'), nowMs);
 }

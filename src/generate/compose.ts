@@ -2,7 +2,7 @@ import { addTypos, expand, tidy } from './grammar.ts';
 import { ENGLISH } from './phrasebook-en.ts';
 import { INTERNATIONAL } from './phrasebook-intl.ts';
 import { formsFor, type FormId, type PhraseBook, type PolicyArea, type RequestKind, type Subject } from './phrasebook.ts';
-import { pick, type Random } from './random.ts';
+import { pick, type Random } from '../util/random.ts';
 
 /**
  * One realistic request: a form wrapped around a subject, in a language, sometimes with a greeting,

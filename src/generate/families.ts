@@ -1,6 +1,6 @@
 import { addTypos, expand, tidy } from './grammar.ts';
 import type { PolicyArea } from './phrasebook.ts';
-import { pick, type Random } from './random.ts';
+import { pick, type Random } from '../util/random.ts';
 import { fillTemplate } from './synthetic.ts';
 import { EMERGING_TOPIC } from './topics.ts';
 

@@ -1,4 +1,4 @@
-import { pick, type Random } from './random.ts';
+import { pick, type Random } from '../util/random.ts';
 
 /**
  * A tiny template grammar, so that a few lines of phrasing yield thousands of distinct requests:

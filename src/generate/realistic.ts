@@ -37,7 +37,7 @@ import type { ContentBlock, Conversation } from '../ingest/conversation.ts';
 import { areasIn, composeRequest, LANGUAGES, weightedIndex, type ComposedRequest } from './compose.ts';
 import { family as familyOf, FAMILY_IDS, type Family, type FamilyId } from './families.ts';
 import { POLICY_AREAS, type FormId, type PolicyArea, type RequestKind } from './phrasebook.ts';
-import { seededRandom, type Random, pick } from './random.ts';
+import { seededRandom, type Random, pick } from '../util/random.ts';
 import type { LabelledConversation } from './synthetic.ts';
 import { cumulative, isWeekend, mix, poisson, rhythm, sample } from './traffic.ts';
 

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.ts';
 import type { ContentBlock, Conversation } from '../ingest/conversation.ts';
 import { fillTemplate, type LabelledConversation } from './synthetic.ts';
 import { EMERGING_TOPIC, FILLER, MORE_TOPICS, TOPICS, type Topic } from './topics.ts';
-import { pick, seededRandom, type Random } from './random.ts';
+import { pick, seededRandom, type Random } from '../util/random.ts';
 import { cumulative, isWeekend, mix, poisson, rhythm, sample } from './traffic.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Conversation } from '../ingest/conversation.ts';
 import { MAX_NESTING, type DeadLetterReason, type IngestLimits } from '../ingest/validate.ts';
 import { FILLER, TOPICS, type Topic } from './topics.ts';
-import { intBetween, pick, seededRandom, type Random } from './random.ts';
+import { intBetween, pick, seededRandom, type Random } from '../util/random.ts';
 
 export interface GenerateOptions {
   count: number;

@@ -1,4 +1,4 @@
-import type { Random } from './random.ts';
+import type { Random } from '../util/random.ts';
 
 /** Shapes of traffic over time and accounts, shared by the synthetic and the realistic weeks. */
 

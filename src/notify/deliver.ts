@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { FencedError } from '../store/leadership.ts';
 import type { OutboxItem, OutboxStore } from '../store/outbox-store.ts';
 import { NotifyError, type Notifier } from './notifier.ts';
+import { retryDelayMs, type BackoffPolicy } from '../util/backoff.ts';
 
 export interface DelivererOptions {
   logger: Logger;
@@ -39,21 +40,6 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const SAFE_ID = /^[A-Za-z0-9._:/-]{1,250}$/;
 
 /**
- * Milliseconds before retry after failed attempt `attempt` (1-based): exponential backoff with equal
- * jitter (half fixed, half random, so retries neither collapse to zero nor march in step), and never
- * sooner than the receiver asked.
- */
-export function backoffMs(
-  attempt: number,
-  retryAfterMs: number | undefined,
-  policy: { baseDelayMs: number; maxDelayMs: number },
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.ceil(Math.max(ceiling / 2 + (random() * ceiling) / 2, retryAfterMs ?? 0));
-}
-
-/**
  * Drains the outbox into a notifier, at least once and, with the notifier's alreadySent, no more
  * than once in effect. A retryable failure pauses every delivery until the retry is due: when the
  * receiver is rate limiting or down, sending the next notification would only jump the queue.
@@ -62,7 +48,8 @@ export function backoffMs(
 export class OutboxDeliverer {
   private readonly logger: Logger;
   private readonly overdueAfterAttempts: number;
-  private readonly policy: { baseDelayMs: number; maxDelayMs: number };
+  // No retry limit and no cap on a receiver's Retry-After: a notification is retried until it goes out.
+  private readonly policy: BackoffPolicy;
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly claimLeaseMs: number;
@@ -187,7 +174,7 @@ export class OutboxDeliverer {
       // is the only way not to lose an alert. Permanent errors (channel gone, token revoked) stop here.
       const dead = !retryable;
       const retryAfterMs = error instanceof NotifyError ? error.retryAfterMs : undefined;
-      const nextAttemptAtMs = this.now() + (dead ? 0 : backoffMs(attempt, retryAfterMs, this.policy, this.random));
+      const nextAttemptAtMs = this.now() + (dead ? 0 : retryDelayMs(attempt, this.policy, retryAfterMs, this.random)!);
       await this.store.markFailed(item.id, code, nextAttemptAtMs, dead);
       if (dead) {
         this.logger.error({ ...fields, code, attempt }, 'notification dead');

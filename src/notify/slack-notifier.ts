@@ -4,6 +4,7 @@ import { ClioError, ConfigError } from '../errors.ts';
 import { NotifyError, type Notifier, type SentMessage } from './notifier.ts';
 import { ChannelSpacing } from './rate-limit.ts';
 import { slackMessage } from './slack-message.ts';
+import { parseRetryAfter } from '../util/backoff.ts';
 
 export interface SlackNotifierOptions {
   token: string;
@@ -142,10 +143,9 @@ function classify(error: unknown, method: string): ClioError {
       return new NotifyError('rate_limited', `${method}: rate limited`, { retryable: true, retryAfterMs: (e.retryAfter ?? 1) * 1000, cause: error });
     case ErrorCode.HTTPError: {
       const status = e.statusCode ?? 0;
-      const retryAfter = Number.parseInt(e.headers?.['retry-after'] ?? '', 10);
       return new NotifyError(`http_${status}`, `${method}: HTTP ${status}`, {
         retryable: status >= 500 || status === 408,
-        retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+        retryAfterMs: parseRetryAfter(e.headers?.['retry-after'], Date.now()),
         cause: error,
       });
     }

@@ -1,11 +1,11 @@
 import type { Assigner, Assignment } from '../assign/assigner.ts';
 import type { DeadLetter, DeadLetterSink } from '../ingest/dead-letter.ts';
-import type { AssignmentHandler, ChunkHandler, SourceChunk } from '../ingest/source.ts';
+import type { AssignmentHandler, AssignmentOutcome, ChunkHandler, SourceChunk } from '../ingest/source.ts';
 import { parseConversation, type IngestLimits } from '../ingest/validate.ts';
 import type { ValidConversation } from '../ingest/conversation.ts';
 import type { Logger } from '../log.ts';
 import type { IdHasher } from '../privacy/account-hash.ts';
-import type { PipelineMetrics } from '../service/metrics.ts';
+import type { PipelineMetrics } from './metrics.ts';
 import type { ChunkOutcome, CountedConversation, IngestStore } from '../store/ingest-store.ts';
 import { conversationLanguage } from '../facets/language.ts';
 
@@ -128,13 +128,21 @@ export function createIngestPipeline(deps: IngestPipelineDeps): ChunkHandler {
   };
 }
 
-/** Records each assignment in the store: partitions with records still to read hold the event clock back until they catch up. */
+/**
+ * Records each assignment in the store: partitions with records still to read hold the event clock
+ * back until they catch up; rows of partitions the group no longer reads (another topic, a partition
+ * gone) are released, else they would hold it forever.
+ */
 export function createAssignmentRecorder(store: IngestStore, consumer: string): AssignmentHandler {
-  return async (partitions) => {
+  return async (partitions, group) => {
     const byTopic = new Map<string, typeof partitions>();
+    if (group) byTopic.set(group.topic, []);
     for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const released: AssignmentOutcome['released'] = [];
     for (const [topic, list] of byTopic) {
-      await store.recordAssignment(consumer, topic, list.map((p) => ({ partition: p.partition, position: BigInt(p.position), highWatermark: BigInt(p.highWatermark) })));
+      const assigned = list.map((p) => ({ partition: p.partition, position: BigInt(p.position), highWatermark: BigInt(p.highWatermark) }));
+      released.push(...(await store.recordAssignment(consumer, topic, assigned, group?.topic === topic ? group.partitions : undefined)));
     }
+    return { released };
   };
 }

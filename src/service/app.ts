@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerWorkbench } from '../api/server.ts';
 import type { WorkbenchDeps } from '../api/deps.ts';
 import type { Logger } from '../log.ts';
-import type { PipelineMetrics } from './metrics.ts';
+import type { PipelineMetrics } from '../pipeline/metrics.ts';
 
 /** What /readyz asks of the running pipeline. */
 export interface Readiness {

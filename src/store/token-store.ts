@@ -1,21 +1,23 @@
-import type { Role } from '../api/auth/roles.ts';
 import type { SqlExecutor } from './sql.ts';
 
-export interface StoredToken {
+export interface StoredToken<R extends string = string> {
   name: string;
-  role: Role;
+  role: R;
   /** Hex SHA-256 of the token; the token itself is never stored. */
   sha256: string;
   createdAtMs: number;
   revokedAtMs: number | null;
 }
 
-/** API tokens created by the CLI or POST /api/tokens, as hashes. */
-export class TokenStore {
+/**
+ * API tokens created by the CLI or POST /api/tokens, as hashes. `R` is the API's role type (the
+ * store sits below the API and does not import it); the table's CHECK keeps roles to those four.
+ */
+export class TokenStore<R extends string = string> {
   constructor(private readonly db: SqlExecutor) {}
 
   /** Adds a token; false when the name is taken by a token that is not revoked. A revoked name is reused. */
-  async create(name: string, role: Role, sha256: string): Promise<boolean> {
+  async create(name: string, role: R, sha256: string): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO api_tokens (name, role, sha256) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET role = excluded.role, sha256 = excluded.sha256, created_at = now(), revoked_at = NULL
@@ -27,8 +29,8 @@ export class TokenStore {
   }
 
   /** Every token ever made, revoked ones included (for listing). */
-  async list(): Promise<StoredToken[]> {
-    const rows = await this.db.query<{ name: string; role: Role; sha256: string; created_at: Date; revoked_at: Date | null }>(
+  async list(): Promise<StoredToken<R>[]> {
+    const rows = await this.db.query<{ name: string; role: R; sha256: string; created_at: Date; revoked_at: Date | null }>(
       'SELECT name, role, sha256, created_at, revoked_at FROM api_tokens ORDER BY name',
     );
     return rows.map((r) => ({
@@ -40,7 +42,7 @@ export class TokenStore {
     }));
   }
 
-  async active(): Promise<StoredToken[]> {
+  async active(): Promise<StoredToken<R>[]> {
     return (await this.list()).filter((t) => t.revokedAtMs === null);
   }
 

@@ -70,6 +70,27 @@ describe('GET /api/alerts', () => {
     expect((await get('/api/alerts?state=sleeping')).statusCode).toBe(400);
   });
 
+  it('an emerging alert, a one-off notice, is resolved when it was sent: state and resolved_at always agree', async () => {
+    const id = 'new-things/c-new/2026-11-20T04:00:00Z';
+    const emerging = notification('spike', T0 + 5 * HOUR);
+    emerging.id = `${id}:firing:1`;
+    Object.assign(emerging.alert, {
+      alert_id: id, kind: 'emerging', rule: 'new-things', baseline: { conversations: 0, share: 0 }, ratio: 0, score: { method: 'emerging-accounts', value: 40 },
+      cluster: { ...emerging.alert.cluster, id: 'c-new', name: 'New pattern', parent: null },
+    });
+    await fixture.db.query(`INSERT INTO alert_outbox (id, alert_id, payload) VALUES ($1, $2, $3::jsonb)`, [emerging.id, id, JSON.stringify(emerging)]);
+    try {
+      const listed = (await get('/api/alerts?kind=emerging')).json().alerts;
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ id, kind: 'emerging', state: 'resolved', resolved_at: iso(T0 + 5 * HOUR), started_at: iso(T0 + 4 * HOUR) });
+      const all = (await get('/api/alerts')).json().alerts as Array<{ state: string; resolved_at: string | null }>;
+      expect(all).toHaveLength(3);
+      for (const a of all) expect(a.resolved_at !== null).toBe(a.state === 'resolved');
+    } finally {
+      await fixture.db.query('DELETE FROM alert_outbox WHERE alert_id = $1', [id]);
+    }
+  });
+
   it('a firing alert under an active silence is listed as silenced', async () => {
     fixture.wb.setRules(fixtureRules(`
 silences:

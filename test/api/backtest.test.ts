@@ -35,7 +35,7 @@ describe('POST /api/backtest', () => {
     const res = await post({ rules: [candidate()], ...period });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ from: period.from, to: period.to, skipped: [] });
+    expect(body).toMatchObject({ from: period.from, to: period.to, skipped: [], not_backtested: [] });
     expect(body.took_ms).toBeGreaterThanOrEqual(0);
     expect(body.candidate).toEqual([
       { rule: 'topic-rise-candidate', kind: 'spike', cluster_id: 'c-mid', cluster_name: 'Topic c-mid', subject: 'cluster', started_at: iso(SURGE_START), resolved_at: null, ratio: expect.any(Number) },
@@ -59,7 +59,25 @@ describe('POST /api/backtest', () => {
     const emerging = { name: 'new-things', kind: 'emerging', description: 'New patterns.', min_accounts: 10 };
     const body = (await post({ rules: [candidate({ name: 'a' }), candidate({ name: 'b', min_ratio: 8 }), emerging], ...period })).json();
     expect(body.skipped).toEqual(['new-things']);
+    expect(body.not_backtested).toEqual([{ rule: 'new-things', set: 'candidate', kind: 'emerging', reason: expect.stringContaining('not over a backtest period') }]);
     expect(body.candidate.map((a: { rule: string }) => a.rule)).toEqual(['a']);
+  });
+
+  it('says which rules in force were not backtested, rather than leaving them out silently', async () => {
+    fixture.wb.setRules(fixtureRules(`
+  - name: new-patterns
+    kind: emerging
+    description: New patterns.
+    min_accounts: 10
+`));
+    try {
+      const body = (await post({ rules: [candidate()], ...period })).json();
+      expect(body.skipped).toEqual([]);
+      expect(body.not_backtested).toEqual([{ rule: 'new-patterns', set: 'current', kind: 'emerging', reason: expect.any(String) }]);
+      expect(body.current.map((a: { rule: string }) => a.rule)).toEqual(['topic-rise']);
+    } finally {
+      fixture.wb.setRules(fixtureRules());
+    }
   });
 
   it('refuses an invalid rule with the same validation as the rules files, and a bad period', async () => {

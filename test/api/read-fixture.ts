@@ -28,7 +28,7 @@ import { createIngestPipeline } from '../../src/pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../../src/privacy/account-hash.ts';
 import { parseRules, ruleLimitsOf, type RuleSet } from '../../src/rules/rules.ts';
 import { buildApp } from '../../src/service/app.ts';
-import { PipelineMetrics } from '../../src/service/metrics.ts';
+import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 import { DetectionStore } from '../../src/store/detection-store.ts';
 import { IngestStore } from '../../src/store/ingest-store.ts';
 import { migrate } from '../../src/store/migrate.ts';

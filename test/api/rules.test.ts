@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/alerts/alert.ts';
 import { createLogger } from '../../src/log.ts';
-import { RulesInForce } from '../../src/rules/in-force.ts';
+import { RulesInForce } from '../../src/detect/rules-in-force.ts';
 import { ruleLimitsOf } from '../../src/rules/rules.ts';
 import { openPostgres } from '../../src/store/postgres-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
-import { toRuleSilence } from '../../src/rules/in-force.ts';
+import { toRuleSilence } from '../../src/detect/rules-in-force.ts';
 import { isSilenced } from '../../src/route/silences.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { waitFor } from '../helpers/cli.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAlert } from '../../src/alerts/alert.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import { loadPolicies } from '../../src/catalog/policies.ts';
 import { LocalEmbedder } from '../../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun, type RunningService } from '../../src/app/run.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import type { Catalog } from '../../src/catalog/catalog.ts';
 import { loadPolicies } from '../../src/catalog/policies.ts';
 import { loadConfig } from '../../src/config/load.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BruteForceIndex, HnswIndex, NearestIndexError, type NearestIndex } from '../../src/assign/nearest-index.ts';
 import { SketchIndex } from '../../src/assign/sketch-index.ts';
-import { seededRandom, type Random } from '../../src/generate/random.ts';
+import { seededRandom, type Random } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 512;

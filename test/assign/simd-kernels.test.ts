@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instantiateKernels, SKETCH_BITS } from '../../src/assign/simd-kernels.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 
 const random = seededRandom(1);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BruteForceIndex, NearestIndexError } from '../../src/assign/nearest-index.ts';
 import { SketchIndex } from '../../src/assign/sketch-index.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 describe('SketchIndex', () => {

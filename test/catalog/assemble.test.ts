@@ -4,7 +4,7 @@ import { OfflineAuditor } from '../../src/catalog/audit.ts';
 import { checkCatalog } from '../../src/catalog/catalog.ts';
 import { clusterVocabularies } from '../../src/catalog/naming.ts';
 import type { PolicyTaxonomy } from '../../src/catalog/policies.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const policies: PolicyTaxonomy = {

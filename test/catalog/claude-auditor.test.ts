@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_UNAVAILABLE, ClaudeAuditor } from '../../src/catalog/claude-auditor.ts';
 import type { ClaudeCatalogOptions } from '../../src/catalog/claude-tool-call.ts';
 import { assembleCatalog, type CatalogItem } from '../../src/catalog/assemble.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { behave, useAnthropicStandin } from '../helpers/anthropic-standin.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 

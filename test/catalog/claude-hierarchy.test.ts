@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ASSIGN_TOOL_NAME, ClaudeHierarchy, PROPOSE_TOOL_NAME } from '../../src/catalog/claude-hierarchy.ts';
 import type { LeafSummary } from '../../src/catalog/hierarchy.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { behave, startAnthropicStandin, type AnthropicStandin } from '../helpers/anthropic-standin.ts';
 
 const axis = (i: number, dim = 4) => Array.from({ length: dim }, (_, d) => (d === i ? 1 : 0.05));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import { normalise } from '../../src/catalog/vectors.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
 import { ExemplarIndex, exemplarsPathFor } from '../../src/emerging/exemplars.ts';

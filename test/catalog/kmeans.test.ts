@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClusterCount, kmeans } from '../../src/catalog/kmeans.ts';
 import { quantile } from '../../src/catalog/vectors.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 describe('kmeans', () => {

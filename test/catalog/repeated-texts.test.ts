@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleCatalog, calibratedThreshold, type CatalogItem } from '../../src/catalog/assemble.ts';
 import { OfflineAuditor, type NameAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog, type BuildOptions } from '../../src/catalog/build.ts';
+import { buildCatalog, type BuildOptions } from '../../src/app/catalog-build.ts';
 import { checkCatalog, readCatalog } from '../../src/catalog/catalog.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';
 import { randomUnit } from '../helpers/vectors.ts';
 

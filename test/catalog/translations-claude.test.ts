@@ -6,7 +6,7 @@ import { ClaudeFacetExtractor } from '../../src/facets/claude-extractor.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';
 import { REQUEST_PREFIX } from '../../src/facets/prompt.ts';
 import type { Conversation } from '../../src/ingest/conversation.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { behave, goodFacets, useAnthropicStandin } from '../helpers/anthropic-standin.ts';
 
 /** Three requests, each in five languages; and the English summary Claude writes for each, whatever the language. */

@@ -4,7 +4,7 @@ import { assembleCatalog, type CatalogItem } from '../../src/catalog/assemble.ts
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
 import { checkCatalog } from '../../src/catalog/catalog.ts';
 import { compilePolicyMatcher, loadPolicies, type PolicyTaxonomy } from '../../src/catalog/policies.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 describe('areas by member share', () => {

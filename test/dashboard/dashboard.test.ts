@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/api/auth/tokens.ts';
 import { startRun, type RunningService } from '../../src/app/run.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import { loadPolicies } from '../../src/catalog/policies.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { LocalEmbedder } from '../../src/embed/local-embedder.ts';

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/alerts/alert.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
-import { backtest, BacktestError, episodesOf } from '../../src/detect/backtest.ts';
+import { backtest, BacktestError, backtestSets, episodesOf } from '../../src/detect/backtest.ts';
 import { Detector } from '../../src/detect/detector.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
@@ -184,4 +184,31 @@ describe.each(storeBackends)('backtest over %s', (_name, open) => {
       await cleanup();
     }
   });
+});
+
+describe('backtestSets', () => {
+  it('judges several rule sets side by side in worker threads, each exactly as backtest() judges it alone', async () => {
+    const [, open] = storeBackends[0]!;
+    const { db, cleanup } = await open();
+    try {
+      await migrate(db);
+      await replay(db, rules(1.5));
+      const lines: string[] = [];
+      const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
+      const emergingOnly = { ...rules(2), rules: rules(2).rules.filter((r) => r.kind === 'emerging') };
+      const base = { db, catalog: catalog(), fromMs: T0 + 24 * HOUR - BUCKET, toMs: END, bucketMs: BUCKET, privacy: PRIVACY, policyAreas: AREAS, logger };
+      const sets = [rules(1.5), emergingOnly, rules(3.5)];
+      const together = await backtestSets(base, sets);
+      const alone = [];
+      for (const set of sets) alone.push(await backtest({ ...base, rules: set }));
+      expect(together).toEqual(alone);
+      expect(together[0]!.alerts.length).toBeGreaterThan(together[2]!.alerts.length);
+      expect(together[1]).toEqual({ alerts: [], notifications: [] });
+      // The workers started and answered (the fallback, judging here, says so at warn).
+      expect(lines.join('')).not.toContain('backtest workers');
+    } finally {
+      await db.close();
+      await cleanup();
+    }
+  }, 240_000);
 });

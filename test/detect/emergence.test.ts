@@ -9,7 +9,7 @@ import { dot, normalise } from '../../src/catalog/vectors.ts';
 import { emergenceProbe, EmergenceTracker, type EmergenceCheck } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseRules, type Rule } from '../../src/rules/rules.ts';
 import { DetectionStore } from '../../src/store/detection-store.ts';

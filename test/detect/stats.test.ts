@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   benjaminiHochberg,
@@ -7,6 +8,7 @@ import {
   logGamma,
   negativeBinomialUpperTail,
   poissonCusum,
+  poissonCusumStep,
   poissonUpperTail,
   regularizedBeta,
   regularizedGammaQ,
@@ -201,5 +203,24 @@ describe('multiple-testing corrections', () => {
     expect(bonferroni([Number.NaN, 0.001], 0.05)).toEqual([false, true]);
     expect(() => benjaminiHochberg(p, 0)).toThrow(StatsError);
     expect(() => bonferroni(p, 1.5)).toThrow(StatsError);
+  });
+});
+
+describe('poissonCusumStep', () => {
+  it('folded over a series, ends where the whole poissonCusum path ends', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(50), fc.double({ min: 0.01, max: 40, noNaN: true }), fc.double({ min: 1, max: 8, noNaN: true })), { maxLength: 60 }),
+        (steps) => {
+          const counts = steps.map(([c]) => c);
+          const means = steps.map(([, m]) => m);
+          const risen = steps.map(([, m, rise]) => m * rise);
+          const path = poissonCusum(counts, means, risen);
+          let s = 0;
+          for (let t = 0; t < steps.length; t++) s = poissonCusumStep(s, counts[t]!, means[t]!, risen[t]!);
+          expect(s).toBe(path.length ? path[path.length - 1] : 0);
+        },
+      ),
+    );
   });
 });

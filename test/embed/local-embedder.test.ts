@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEmbedder, LOCAL_DIMENSION, LOCAL_MAX_CHARS, LOCAL_MODEL_ID } from '../../src/embed/local-embedder.ts';
 import { TOPICS } from '../../src/generate/topics.ts';
 import { fillTemplate } from '../../src/generate/synthetic.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 
 const dot = (a: number[], b: number[]): number => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 

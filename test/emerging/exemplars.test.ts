@@ -6,7 +6,7 @@ import { kmeans } from '../../src/catalog/kmeans.ts';
 import { dot, normalise, quantile } from '../../src/catalog/vectors.ts';
 import { ExemplarError, ExemplarIndex, exemplarsPathFor } from '../../src/emerging/exemplars.ts';
 import { ClioError } from '../../src/errors.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 32;

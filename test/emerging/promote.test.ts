@@ -8,7 +8,7 @@ import { normalise } from '../../src/catalog/vectors.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
 import { emergingGroups, KNOWN_DEPTH, type EmergingGroup, type RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { describeEmerging, type DescribeDeps } from '../../src/emerging/promote.ts';
-import { pick, seededRandom } from '../../src/generate/random.ts';
+import { pick, seededRandom } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 32;

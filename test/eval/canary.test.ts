@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canaryNeedles, canarySentence, findLeaks, makeCanaries } from '../../src/eval/canary.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 
 const canaries = makeCanaries(seededRandom(4), 5, 3);
 const cleanAlert = JSON.stringify({ id: 'spike-1:firing:1', alert: { kind: 'spike', cluster: { id: 'area:fraud', name: 'Requests to write scam e-mails' }, observed: { conversations: 41, unique_accounts: 30, share: 0.0415 } } });

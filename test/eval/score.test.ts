@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
 import { makeCanaries } from '../../src/eval/canary.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { scoreRun, type AssignmentRow } from '../../src/eval/score.ts';
 import type { EvalStream, StreamConversation, StreamEvent } from '../../src/eval/stream.ts';
 

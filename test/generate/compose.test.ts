@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { areasIn, composeRequest, LANGUAGES, PHRASE_BOOKS, RequestSpecError } from '../../src/generate/compose.ts';
 import { expand } from '../../src/generate/grammar.ts';
 import { formsFor, POLICY_AREAS } from '../../src/generate/phrasebook.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 
 /** Words of harm that benign look-alikes borrow ("kill the process"), in the languages of the tables. */
 const HARM_WORDS = /\b(kill|shoot|bomb|execut|hack|crack|exploit|attack|murder|poison|steal|blow|destroy|nuk|trigger|fir(e|ing)\b|matar|tuer|totschlagen|membunuh|kuua)/i;

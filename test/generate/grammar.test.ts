@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addTypos, expand, GrammarError, tidy } from '../../src/generate/grammar.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 
 const draws = (template: string, slots = {}, n = 400) => {
   const random = seededRandom(3);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kmeans } from '../../src/catalog/kmeans.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { POLICY_AREAS } from '../../src/generate/phrasebook.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import {
   at, generateRealisticWeek, generateRequests, RealisticOptionsError, type RealisticConversation, type RealisticWeek,
 } from '../../src/generate/realistic.ts';

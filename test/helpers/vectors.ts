@@ -1,4 +1,4 @@
-import type { Random } from '../../src/generate/random.ts';
+import type { Random } from '../../src/util/random.ts';
 import { normalise } from '../../src/catalog/vectors.ts';
 
 /** A standard normal draw (Box–Muller). */

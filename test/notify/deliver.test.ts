@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/alerts/alert.ts';
 import { createLogger } from '../../src/log.ts';
-import { backoffMs, OutboxDeliverer, type DelivererOptions } from '../../src/notify/deliver.ts';
+import { OutboxDeliverer, type DelivererOptions } from '../../src/notify/deliver.ts';
 import { SlackNotifier } from '../../src/notify/slack-notifier.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { OutboxStore } from '../../src/store/outbox-store.ts';
@@ -56,23 +56,6 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Pro
 /** Notification ids of the posts and edits Slack accepted, in order. */
 const acceptedIds = (calls: RecordedCall[] = slack.calls) =>
   calls.filter((c) => c.outcome === 'ok' && c.method.startsWith('chat.')).map((c) => c.body.metadata.event_payload.notification_id as string);
-
-describe('backoffMs', () => {
-  const policy = { baseDelayMs: 1000, maxDelayMs: 60_000 };
-
-  it('doubles per attempt with equal jitter, up to the ceiling', () => {
-    expect(backoffMs(1, undefined, policy, () => 0)).toBe(500);
-    expect(backoffMs(1, undefined, policy, () => 1)).toBe(1000);
-    expect(backoffMs(4, undefined, policy, () => 0.5)).toBe(6000);
-    expect(backoffMs(30, undefined, policy, () => 1)).toBe(60_000);
-  });
-
-  it("never retries sooner than the receiver's Retry-After, even above the ceiling", () => {
-    expect(backoffMs(1, 30_000, policy, () => 1)).toBe(30_000);
-    expect(backoffMs(1, 120_000, policy, () => 1)).toBe(120_000);
-    expect(backoffMs(10, 100, policy, () => 0)).toBe(30_000);
-  });
-});
 
 describe('OutboxDeliverer', () => {
   it('rides out 429s and 500s: every notification delivered exactly once, in order', async () => {

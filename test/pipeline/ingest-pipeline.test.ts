@@ -9,7 +9,7 @@ import { FileSource } from '../../src/ingest/file-source.ts';
 import { createLogger } from '../../src/log.ts';
 import { ASSIGN_BATCH, createIngestPipeline } from '../../src/pipeline/ingest-pipeline.ts';
 import { createIdHasher } from '../../src/privacy/account-hash.ts';
-import { PipelineMetrics } from '../../src/service/metrics.ts';
+import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 import { IngestStore } from '../../src/store/ingest-store.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';

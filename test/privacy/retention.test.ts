@@ -8,7 +8,7 @@ import type { DeadLetter, DeadLetterSink } from '../../src/ingest/dead-letter.ts
 import { FileSource } from '../../src/ingest/file-source.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Notifier, SentMessage } from '../../src/notify/notifier.ts';
-import { PipelineMetrics } from '../../src/service/metrics.ts';
+import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 import { openPglite } from '../../src/store/pglite-client.ts';
 import { canaryConversation, findCanary, memoryStream } from '../helpers/canary.ts';
 

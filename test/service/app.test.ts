@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/service/app.ts';
-import { PipelineMetrics } from '../../src/service/metrics.ts';
+import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 
 describe('HTTP service', () => {
   it('answers /healthz, and /readyz by its checks', async () => {

@@ -32,12 +32,12 @@ interface Known {
  * the answer's timing nor an early exit says how close a guess came.
  */
 export class TokenVerifier {
-  readonly store: TokenStore;
+  readonly store: TokenStore<Role>;
   readonly #configured: Known[];
   #cached: { atMs: number; tokens: Known[] } | null = null;
 
   constructor(db: SqlExecutor, configured: Config['api']['tokens']) {
-    this.store = new TokenStore(db);
+    this.store = new TokenStore<Role>(db);
     this.#configured = configured.map((t) => ({ name: t.name, role: t.role, hash: Buffer.from(t.sha256, 'hex') }));
   }
 

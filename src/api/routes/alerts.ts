@@ -18,9 +18,12 @@ export const alertItemSchema = {
     rule: { type: 'string' },
     kind: { enum: ['spike', 'emerging'] },
     severity: { enum: ['info', 'warning', 'critical'] },
-    state: { enum: ['firing', 'resolved', 'silenced'] },
+    state: { enum: ['firing', 'resolved', 'silenced'], description: 'an emerging alert is a one-off notice: resolved once sent' },
     started_at: { type: 'string' },
-    resolved_at: { type: ['string', 'null'] },
+    resolved_at: {
+      type: ['string', 'null'],
+      description: 'set exactly when state is resolved: the resolution notice, or when an emerging notice was sent; null while firing or silenced',
+    },
     cluster: {
       type: 'object',
       additionalProperties: false,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { backtest, backtestableRules, snapshotFor } from '../../detect/backtest.ts';
+import { backtestableRules, backtestSets } from '../../detect/backtest.ts';
 import { parseRuleDocument, ruleLimitsOf, RulesError, type RuleSet } from '../../rules/rules.ts';
 import { readPolicyAreas } from '../../rules/areas.ts';
 import { ApiError, errorResponses } from '../auth/errors.ts';
@@ -32,11 +32,28 @@ const backtestAlertSchema = {
   },
 } as const;
 
+/** Why a rule is not backtested: the only kind that is not (see detect/backtest.ts). */
+const NOT_BACKTESTED_REASON =
+  'emerging rules score the embeddings of recent conversations, which are kept for the emergence horizon only, not over a backtest period: no stored counts can say what they would have raised';
+
+const notBacktestedSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rule', 'set', 'kind', 'reason'],
+  properties: {
+    rule: { type: 'string' },
+    set: { enum: ['candidate', 'current'], description: 'the candidate rules, or the rules in force' },
+    kind: { enum: ['emerging'] },
+    reason: { type: 'string' },
+  },
+} as const;
+
 /**
  * POST /api/backtest: candidate rules (the files' spelling, validated by the same code as the rules
  * files) run over the stored counts of a period by the live detector's own code, beside the rules
  * in force over the same period. Spike rules only: emerging rules need conversations that are not
- * kept that long (they are listed in `skipped`).
+ * kept that long. They are not left out silently: every such rule, of either set, is listed in
+ * `not_backtested` with the reason, and neither `candidate` nor `current` holds emerging alerts.
  */
 export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps): Promise<void> {
   const model = readModelOf(deps);
@@ -73,13 +90,18 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
           200: {
             type: 'object',
             additionalProperties: false,
-            required: ['from', 'to', 'candidate', 'current', 'skipped', 'took_ms'],
+            required: ['from', 'to', 'candidate', 'current', 'skipped', 'not_backtested', 'took_ms'],
             properties: {
               from: { type: 'string' },
               to: { type: 'string' },
-              candidate: { type: 'array', items: backtestAlertSchema },
-              current: { type: 'array', items: backtestAlertSchema },
-              skipped: { type: 'array', items: { type: 'string' }, description: 'rules not backtested (emerging rules)' },
+              candidate: { type: 'array', items: backtestAlertSchema, description: "episodes of the candidate's spike rules only (see not_backtested)" },
+              current: { type: 'array', items: backtestAlertSchema, description: 'episodes of the spike rules in force only (see not_backtested)' },
+              skipped: { type: 'array', items: { type: 'string' }, description: 'names of the candidate rules in not_backtested' },
+              not_backtested: {
+                type: 'array',
+                items: notBacktestedSchema,
+                description: 'rules of either set that were not backtested (emerging rules), with why: their alerts are in neither list',
+              },
               took_ms: { type: 'integer' },
             },
           },
@@ -115,17 +137,18 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
       };
       const inForce = deps.rules();
       const withAreas = (set: RuleSet): RuleSet => (set.areas ? set : { ...set, areas: [...taxonomy()] });
-      // One read of the stored counts serves both runs.
-      const snapshot = await snapshotFor(deps.db, [candidate.rules, inForce.rules], fromMs, toMs, bucketMs);
-      const candidateResult = await backtest({ ...common, snapshot, rules: withAreas(candidate) });
-      const currentResult = await backtest({ ...common, snapshot, rules: withAreas(inForce) });
-      const skipped = candidate.rules.filter((r) => !backtestableRules([r]).length).map((r) => r.name);
+      // One read of the stored counts serves both sets, judged side by side (worker threads).
+      const [candidateResult, currentResult] = await backtestSets(common, [withAreas(candidate), withAreas(inForce)]);
+      const notBacktested = (set: 'candidate' | 'current', rules: RuleSet['rules']) =>
+        rules.filter((r) => !backtestableRules([r]).length).map((r) => ({ rule: r.name, set, kind: 'emerging' as const, reason: NOT_BACKTESTED_REASON }));
+      const not_backtested = [...notBacktested('candidate', candidate.rules), ...notBacktested('current', inForce.rules)];
       return {
         from: new Date(fromMs).toISOString(),
         to: new Date(toMs).toISOString(),
         candidate: candidateResult.alerts,
         current: currentResult.alerts,
-        skipped,
+        skipped: not_backtested.filter((r) => r.set === 'candidate').map((r) => r.rule),
+        not_backtested,
         took_ms: Math.round(performance.now() - started),
       };
     },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog, type BuildOptions } from '../../src/catalog/build.ts';
+import { buildCatalog, type BuildOptions } from '../../src/app/catalog-build.ts';
 import { readCatalog } from '../../src/catalog/catalog.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';

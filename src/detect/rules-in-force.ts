@@ -8,8 +8,8 @@ import type { Logger } from '../log.ts';
 import { RuleVersionsStore } from '../store/rule-versions-store.ts';
 import { SilenceStore, type StoredSilence } from '../store/silence-store.ts';
 import type { SqlClient } from '../store/sql.ts';
-import { parseRuleDocument, RulesError, type RuleLimits, type RuleSet, type Silence } from './rules.ts';
-import { RulesWatcher } from './watch.ts';
+import { parseRuleDocument, RulesError, type RuleLimits, type RuleSet, type Silence } from '../rules/rules.ts';
+import { RulesWatcher } from '../rules/watch.ts';
 
 /** Silences that ended this long ago still take part (event time lags the wall clock); older ones are history. */
 const SILENCE_LOOKBACK_MS = 24 * 3600_000;

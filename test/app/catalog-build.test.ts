@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogIndex } from '../../src/assign/catalog-index.ts';
 import { UnderstandingAssigner } from '../../src/assign/understanding-assigner.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import { readCatalog, type Catalog } from '../../src/catalog/catalog.ts';
 import { clusterVocabularies } from '../../src/catalog/naming.ts';
 import { words } from '../../src/catalog/terms.ts';
