@@ -5,6 +5,7 @@
  * throughput, RSS, consumer lag and store size; at the end it fails loudly (non-zero exit) when
  * memory kept growing after the warm-up, the target being flat memory.
  * BENCH_SOAK_CONVERSATIONS stops earlier, once that many were produced (e.g. 1000000 for the long run).
+ * CLIO_KAFKA_SESSION_TIMEOUT_MS is passed on to `run`; BENCH_SOAK_NODE_OPTIONS becomes its NODE_OPTIONS (only flags NODE_OPTIONS allows).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { OfflineAuditor } from '../src/catalog/audit.ts';
-import { buildCatalog } from '../src/catalog/build.ts';
+import { buildCatalog } from '../src/app/catalog-build.ts';
 import { loadPolicies } from '../src/catalog/policies.ts';
 import { LocalEmbedder } from '../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
@@ -37,6 +38,8 @@ interface Sample {
   atS: number;
   processed: number;
   rssMb: number;
+  /** V8 heap in use (the process runs with --max-old-space-size=192). */
+  heapMb: number;
   /** clio_consumer_lag as the consumer reports it, and records produced but not yet applied. */
   lag: number;
   backlog: number;
@@ -99,6 +102,9 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
       CLIO_ALERTS_OUT: join(dir, 'alerts.jsonl'),
       CLIO_ACCOUNT_HASH_SECRET: 'bench-soak-secret-0123456789',
       CLIO_API_PORT: '0',
+      // Passed through when set: a longer session timeout, node flags for `run` alone.
+      ...(process.env.CLIO_KAFKA_SESSION_TIMEOUT_MS ? { CLIO_KAFKA_SESSION_TIMEOUT_MS: process.env.CLIO_KAFKA_SESSION_TIMEOUT_MS } : {}),
+      ...(process.env.BENCH_SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SOAK_NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -114,15 +120,19 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
     const endAt = began + MINUTES * 60_000;
     let nextSample = began;
     while (performance.now() < endAt && produced < MAX_CONVERSATIONS) {
-      if (child.exitCode !== null) throw new Error(`clio-stream run died during the soak (${child.exitCode}):\n${log.slice(-2000)}`);
-      const page = await (await fetch(`${url}/metrics`)).text();
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`clio-stream run died during the soak (${child.exitCode ?? child.signalCode}):\n${log.slice(-4000)}`);
+      // A process that stops answering (or dies between two samples) is reported with its own last words.
+      const page = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text()).catch(async (e: Error) => {
+        await new Promise((r) => setTimeout(r, 2000));
+        throw new Error(`clio-stream run stopped answering (${e.message}; exit ${child.exitCode ?? child.signalCode ?? 'none yet'}):\n${log.slice(-4000)}`);
+      });
       const processed = metric(page, 'clio_processed_total');
       if (produced - processed < AHEAD) await produceBatch();
       if (performance.now() >= nextSample) {
         const applied = processed + metric(page, 'clio_duplicates_total') + metric(page, 'clio_dead_lettered_total');
-        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir) };
+        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), heapMb: metric(page, 'clio_nodejs_heap_size_used_bytes') / 1048576, lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir) };
         samples.push(sample);
-        process.stderr.write(`  ${sample.atS.toFixed(0).padStart(5)} s  ${String(processed).padStart(8)} conversations  RSS ${sample.rssMb.toFixed(0)} MB  lag ${sample.lag} (backlog ${sample.backlog})  store ${sample.storeMb.toFixed(0)} MB\n`);
+        process.stderr.write(`  ${sample.atS.toFixed(0).padStart(5)} s  ${String(processed).padStart(8)} conversations  RSS ${sample.rssMb.toFixed(0)} MB  JS heap ${sample.heapMb.toFixed(0)} MB  lag ${sample.lag} (backlog ${sample.backlog})  store ${sample.storeMb.toFixed(0)} MB\n`);
         nextSample += SAMPLE_MS;
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -151,6 +161,7 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
     'soak conversations': String(last.processed),
     'soak throughput (conversations/s)': throughput.toFixed(0),
     'soak RSS early / late / peak (MB)': `${early.toFixed(0)} / ${late.toFixed(0)} / ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)}`,
+    'soak JS heap early / late (MB)': `${mean(settled.slice(0, third), (s) => s.heapMb).toFixed(0)} / ${mean(settled.slice(-third), (s) => s.heapMb).toFixed(0)}`,
     'soak consumer lag first / last': `${first.lag} / ${last.lag} (records not yet applied: ${first.backlog} / ${last.backlog})`,
     'soak store size first / last (MB)': `${first.storeMb.toFixed(0)} / ${last.storeMb.toFixed(0)}`,
   };

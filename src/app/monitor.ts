@@ -124,7 +124,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const detectionMetrics = new DetectionMetrics(metrics.registry);
     // Retention runs on the leader, after its detection pass.
     const retention = config.retention.enabled
-      ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }) }), config.retention.intervalSeconds * 1000, logger)
+      ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }), fence: leadership.fenced ? () => leadership.epoch() : undefined }), config.retention.intervalSeconds * 1000, logger)
       : undefined;
     let clockMs = await store.eventClock(o.consumer);
     const loop = startLeaderLoop({

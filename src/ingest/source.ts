@@ -34,8 +34,23 @@ export interface PartitionAssignment {
   highWatermark: string;
 }
 
-/** Told the partitions of each (re)assignment before any chunk of it is handled, so partitions still unread can hold the event clock back. */
-export type AssignmentHandler = (partitions: PartitionAssignment[]) => Promise<void>;
+/** The topic a consumer group reads and every partition it has: all of them are assigned to some member of the group. */
+export interface GroupTopic {
+  topic: string;
+  partitions: number[];
+}
+
+/** What recording an assignment did besides: rows of partitions the group no longer reads, released from holding the event clock. */
+export interface AssignmentOutcome {
+  released: Array<{ topic: string; partition: number }>;
+}
+
+/**
+ * Told the partitions of each (re)assignment before any chunk of it is handled, so partitions still
+ * unread can hold the event clock back; and, when the source knows it, the topic the group reads with
+ * all its partitions, so that a partition no longer read by anyone in the group stops holding it.
+ */
+export type AssignmentHandler = (partitions: PartitionAssignment[], group?: GroupTopic) => Promise<AssignmentOutcome | void>;
 
 /**
  * A stream of conversations. `run` resolves when the source is exhausted (file) or stopped (Kafka);

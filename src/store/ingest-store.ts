@@ -1,5 +1,6 @@
 import type { DeadLetterReason } from '../ingest/validate.ts';
 import { areaSeriesId } from '../classify/classifier.ts';
+import { ALL_PRODUCTS, languageSegment } from '../ingest/segments.ts';
 import type { SqlClient } from './sql.ts';
 
 /** One valid conversation, reduced to what counting needs: keyed hashes, event time, cluster. */
@@ -27,18 +28,6 @@ export interface RequestRecord {
   nearestClusterId: string;
   embedding: readonly number[];
   summaryWords: string;
-}
-
-/** The product segment that means "all traffic". */
-export const ALL_PRODUCTS = '';
-
-/**
- * The segment of one language's counts, beside the product segments in the same columns: a product
- * segment is a plain identifier (no colon), so the two never collide. Products and languages are
- * not crossed (a conversation counts under all traffic, its product and its language).
- */
-export function languageSegment(language: string): string {
-  return `lang:${language}`;
 }
 
 /** Everything one source chunk changes, applied atomically with the partition's resume offset. */
@@ -118,10 +107,24 @@ export class IngestStore {
    * offset and the position the source resumes from is behind (a partition never applied here gets
    * a row with no clock yet, which holds the event clock back until its first chunk); one caught up
    * is not (an idle partition must not stall the clock).
+   *
+   * `topicPartitions`: every partition of `topic`, the one topic this consumer group reads. Each is
+   * assigned to some member of the group, which records it in turn; a row of this consumer for any
+   * other topic or partition is read by no one any more (the group moved to another topic, the topic
+   * was re-created smaller): it stops holding the clock (its offset stays, should the topic come
+   * back). Returns the rows so released.
    */
-  async recordAssignment(consumer: string, topic: string, partitions: readonly AssignedPartition[]): Promise<void> {
-    if (partitions.length === 0) return;
-    await this.db.transaction(async (tx) => {
+  async recordAssignment(consumer: string, topic: string, partitions: readonly AssignedPartition[], topicPartitions?: readonly number[]): Promise<Array<{ topic: string; partition: number }>> {
+    if (partitions.length === 0 && !topicPartitions) return [];
+    return this.db.transaction(async (tx) => {
+      const released = topicPartitions
+        ? await tx.query<{ topic: string; partition: number }>(
+          `UPDATE source_offsets SET behind = false WHERE consumer = $1 AND behind AND NOT (topic = $2 AND partition = ANY($3::int[]))
+           RETURNING topic, partition`,
+          [consumer, topic, [...topicPartitions]],
+        )
+        : [];
+      if (partitions.length === 0) return released.map((r) => ({ topic: r.topic, partition: Number(r.partition) }));
       const stored = await tx.query<{ partition: number; next_offset: string | number }>(
         'SELECT partition, next_offset FROM source_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[]) FOR UPDATE',
         [consumer, topic, partitions.map((p) => p.partition)],
@@ -137,6 +140,7 @@ export class IngestStore {
          ON CONFLICT (consumer, topic, partition) DO UPDATE SET behind = excluded.behind`,
         [consumer, topic, partitions.map((p) => p.partition), behind],
       );
+      return released.map((r) => ({ topic: r.topic, partition: Number(r.partition) }));
     });
   }
 

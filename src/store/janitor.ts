@@ -1,5 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
+import { checkFence, FencedError, type Fence } from './leadership.ts';
 import type { SqlClient } from './sql.ts';
 
 const HOUR_S = 3600;
@@ -49,13 +50,19 @@ export interface JanitorOptions {
   logger?: Logger;
   /** A pass stops starting new batches after this long; the rest waits for the next pass. Default 2 s. */
   budgetMs?: number;
+  /**
+   * The leader's fencing token (leadership.ts), absent for the embedded store. A pass takes the
+   * token once, when it starts, and every batch checks it in its own transaction: a pass of a
+   * deposed leader writes nothing, not even the batch it was in when the lead changed hands.
+   */
+  fence?: Fence;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Enforces retention on the store, run by the detection leader (one instance at a time; the
- * statements are idempotent, so an overlap across a change of leader does no harm). Every sweep
+ * Enforces retention on the store, run by the detection leader (one instance at a time: with a
+ * fence, each batch commits only while the lead its pass started under still holds). Every sweep
  * works in batches of `batchRows`: delete the oldest individual-level rows; fold per-bucket counts
  * older than `bucketDays` into hourly rows and hourly rows older than `hourlyDays` into daily rows
  * (conversations summed; distinct accounts as the largest of the folded rows — a lower bound, since
@@ -82,6 +89,10 @@ export class Janitor {
     const started = Date.now();
     const p = this.policy;
     const report: JanitorReport = { removed: {}, rolledUp: {}, complete: true };
+    // The token of the lead this pass runs under: a lead lost and regained mid-pass is another lead.
+    const token = this.options.fence?.() ?? null;
+    if (this.options.fence && token === null) throw new FencedError('not leading');
+    const fence: Fence | undefined = this.options.fence ? () => token : undefined;
     const individual = nowMs - p.individualDays * DAY_MS;
     // Roll-up boundaries fall on whole hours and days, so a fold never splits one.
     const toHours = floorTo(nowMs - p.bucketDays * DAY_MS, HOUR_S * 1000);
@@ -89,18 +100,18 @@ export class Janitor {
     const aggregate = floorTo(nowMs - p.aggregateMonths * MONTH_MS, DAY_MS);
 
     const sweeps: Array<[kind: 'removed' | 'rolledUp', key: string, batch: () => Promise<number>]> = [
-      ['removed', 'seen_conversations', () => this.deleteOlder('seen_conversations', ['id_hash'], 'event_time', individual)],
-      ['removed', 'cluster_accounts', () => this.deleteOlder('cluster_accounts', ['cluster_id', 'product', 'bucket_start', 'account_hash'], 'bucket_start', individual)],
-      ['removed', 'recent_conversations', () => this.deleteOlder('recent_conversations', ['id_hash'], 'event_time', individual)],
-      ['rolledUp', 'cluster_counts/hour', () => this.foldCounts(toHours, HOUR_S)],
-      ['rolledUp', 'traffic_counts/hour', () => this.foldTraffic(toHours, HOUR_S)],
-      ['rolledUp', 'cluster_counts/day', () => this.foldCounts(toDays, DAY_S)],
-      ['rolledUp', 'traffic_counts/day', () => this.foldTraffic(toDays, DAY_S)],
-      ['removed', 'cluster_counts', () => this.deleteOlder('cluster_counts', ['cluster_id', 'product', 'bucket_start'], 'bucket_start', aggregate)],
-      ['removed', 'traffic_counts', () => this.deleteOlder('traffic_counts', ['product', 'bucket_start'], 'bucket_start', aggregate)],
-      ['removed', 'catalog_versions', () => this.deleteCatalogVersions(aggregate)],
-      ['removed', 'alert_outbox', () => this.deleteSentNotifications(aggregate)],
-      ['removed', 'alert_deliveries', () => this.deleteOlder('alert_deliveries', ['alert_id'], 'delivered_at', aggregate)],
+      ['removed', 'seen_conversations', () => this.deleteOlder(fence, 'seen_conversations', ['id_hash'], 'event_time', individual)],
+      ['removed', 'cluster_accounts', () => this.deleteOlder(fence, 'cluster_accounts', ['cluster_id', 'product', 'bucket_start', 'account_hash'], 'bucket_start', individual)],
+      ['removed', 'recent_conversations', () => this.deleteOlder(fence, 'recent_conversations', ['id_hash'], 'event_time', individual)],
+      ['rolledUp', 'cluster_counts/hour', () => this.foldCounts(fence, toHours, HOUR_S)],
+      ['rolledUp', 'traffic_counts/hour', () => this.foldTraffic(fence, toHours, HOUR_S)],
+      ['rolledUp', 'cluster_counts/day', () => this.foldCounts(fence, toDays, DAY_S)],
+      ['rolledUp', 'traffic_counts/day', () => this.foldTraffic(fence, toDays, DAY_S)],
+      ['removed', 'cluster_counts', () => this.deleteOlder(fence, 'cluster_counts', ['cluster_id', 'product', 'bucket_start'], 'bucket_start', aggregate)],
+      ['removed', 'traffic_counts', () => this.deleteOlder(fence, 'traffic_counts', ['product', 'bucket_start'], 'bucket_start', aggregate)],
+      ['removed', 'catalog_versions', () => this.deleteCatalogVersions(fence, aggregate)],
+      ['removed', 'alert_outbox', () => this.deleteSentNotifications(fence, aggregate)],
+      ['removed', 'alert_deliveries', () => this.deleteOlder(fence, 'alert_deliveries', ['alert_id'], 'delivered_at', aggregate)],
     ];
     sweeping: for (const [kind, key, batch] of sweeps) {
       for (;;) {
@@ -127,10 +138,19 @@ export class Janitor {
     return report;
   }
 
+  /** One batch statement, in a transaction that first checks the fence (a no-op without one). */
+  private write(fence: Fence | undefined, text: string, params: unknown[]): Promise<Array<{ n: string | number }>> {
+    if (!fence) return this.db.query<{ n: string | number }>(text, params);
+    return this.db.transaction(async (tx) => {
+      await checkFence(tx, fence);
+      return tx.query<{ n: string | number }>(text, params);
+    });
+  }
+
   /** Deletes up to batchRows rows of `table` whose `column` is before `beforeMs`; returns how many. */
-  private async deleteOlder(table: string, key: readonly string[], column: string, beforeMs: number): Promise<number> {
+  private async deleteOlder(fence: Fence | undefined, table: string, key: readonly string[], column: string, beforeMs: number): Promise<number> {
     const k = key.join(', ');
-    const rows = await this.db.query<{ n: string | number }>(
+    const rows = await this.write(fence,
       `WITH gone AS (
          DELETE FROM ${table} WHERE (${k}) IN (SELECT ${k} FROM ${table} WHERE ${column} < $1 LIMIT $2) RETURNING 1
        ) SELECT count(*) AS n FROM gone`,
@@ -144,8 +164,8 @@ export class Janitor {
    * period into the row that does (created if missing). The aligned row stays where it is and
    * becomes the coarse row, so a fold is never undone and a late arrival folds in on the next pass.
    */
-  private async foldCounts(beforeMs: number, grainS: number): Promise<number> {
-    const rows = await this.db.query<{ n: string | number }>(
+  private async foldCounts(fence: Fence | undefined, beforeMs: number, grainS: number): Promise<number> {
+    const rows = await this.write(fence,
       `WITH moved AS (
          DELETE FROM cluster_counts WHERE (cluster_id, product, bucket_start) IN (
            SELECT cluster_id, product, bucket_start FROM cluster_counts
@@ -166,8 +186,8 @@ export class Janitor {
   }
 
   /** foldCounts for the all-traffic denominators. */
-  private async foldTraffic(beforeMs: number, grainS: number): Promise<number> {
-    const rows = await this.db.query<{ n: string | number }>(
+  private async foldTraffic(fence: Fence | undefined, beforeMs: number, grainS: number): Promise<number> {
+    const rows = await this.write(fence,
       `WITH moved AS (
          DELETE FROM traffic_counts WHERE (product, bucket_start) IN (
            SELECT product, bucket_start FROM traffic_counts
@@ -186,8 +206,8 @@ export class Janitor {
   }
 
   /** Catalog versions stored before `beforeMs`, except the latest (the catalog in force). */
-  private async deleteCatalogVersions(beforeMs: number): Promise<number> {
-    const rows = await this.db.query<{ n: string | number }>(
+  private async deleteCatalogVersions(fence: Fence | undefined, beforeMs: number): Promise<number> {
+    const rows = await this.write(fence,
       `WITH gone AS (
          DELETE FROM catalog_versions WHERE version IN (
            SELECT version FROM catalog_versions
@@ -200,8 +220,8 @@ export class Janitor {
   }
 
   /** Delivered or abandoned notifications older than `beforeMs`; pending ones are never touched. */
-  private async deleteSentNotifications(beforeMs: number): Promise<number> {
-    const rows = await this.db.query<{ n: string | number }>(
+  private async deleteSentNotifications(fence: Fence | undefined, beforeMs: number): Promise<number> {
+    const rows = await this.write(fence,
       `WITH gone AS (
          DELETE FROM alert_outbox WHERE id IN (
            SELECT id FROM alert_outbox WHERE state IN ('delivered', 'dead') AND coalesce(delivered_at, enqueued_at) < $1 LIMIT $2)
@@ -239,7 +259,8 @@ export class JanitorSchedule {
       const now = await referenceMs();
       return now === null ? null : await this.janitor.pass(now);
     } catch (error) {
-      this.logger?.warn({ err: (error as Error).message }, 'retention pass failed; the next one retries');
+      if (error instanceof FencedError) this.logger?.warn('retention pass stopped: another instance leads now');
+      else this.logger?.warn({ err: (error as Error).message }, 'retention pass failed; the next one retries');
       return null;
     }
   }

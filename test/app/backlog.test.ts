@@ -6,19 +6,19 @@ import type { Notification } from '../../src/alerts/alert.ts';
 import { startMonitor } from '../../src/app/monitor.ts';
 import { writeScenario } from '../../src/app/demo.ts';
 import { OfflineAuditor } from '../../src/catalog/audit.ts';
-import { buildCatalog } from '../../src/catalog/build.ts';
+import { buildCatalog } from '../../src/app/catalog-build.ts';
 import { loadPolicies } from '../../src/catalog/policies.ts';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import { LocalEmbedder } from '../../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../../src/facets/local-extractor.ts';
 import { buildScenario, type Scenario } from '../../src/generate/scenario.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import type { DeadLetter, DeadLetterSink } from '../../src/ingest/dead-letter.ts';
 import { createKafka } from '../../src/ingest/kafka/client.ts';
 import { KafkaSource } from '../../src/ingest/kafka/kafka-source.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Notifier, SentMessage } from '../../src/notify/notifier.ts';
-import { PipelineMetrics, sumMetric } from '../../src/service/metrics.ts';
+import { PipelineMetrics, sumMetric } from '../../src/pipeline/metrics.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { memoryStream } from '../helpers/canary.ts';
 import { waitFor } from '../helpers/cli.ts';
@@ -109,7 +109,7 @@ describe('a week consumed as a backlog over several partitions raises the alerts
    * `stopAfter`: stop once that many records were consumed, without the end-of-input pass (a restart
    * mid-backlog); otherwise run to the end of the week and close every bucket, as replay does.
    */
-  async function consume(topic: string, storeDir: string, stopAfter?: number, alreadyDone = 0): Promise<{ notifications: Notification[]; late: number; processed: number; duplicates: number; deadLettered: number }> {
+  async function consume(topic: string, storeDir: string, stopAfter?: number, alreadyDone = 0, feed?: (applied: () => Promise<number>) => Promise<void>): Promise<{ notifications: Notification[]; late: number; processed: number; duplicates: number; deadLettered: number }> {
     const logs = memoryStream();
     const logger = createLogger('warn', logs);
     const config = loadConfig({ overrides: { ...structuredClone(baseConfig), store: { dataDir: storeDir } } });
@@ -123,6 +123,8 @@ describe('a week consumed as a backlog over several partitions raises the alerts
       // Done when every record was applied once (a chunk that fails is consumed again, so `consumed` does not say).
       const target = (stopAfter ?? values.length) - alreadyDone;
       const applied = async () => (await sumMetric(metrics.processed)) + (await sumMetric(metrics.duplicates)) + deadLetters.count;
+      // Live: the records are produced while the monitor consumes.
+      if (feed) await feed(applied);
       await waitFor(async () => ((await applied()) >= target ? true : undefined), `${target} records`, 300_000, 200).catch((e: Error) => {
         throw new Error(`${e.message}:\n${logs.text().slice(-3000)}`);
       });
@@ -136,6 +138,9 @@ describe('a week consumed as a backlog over several partitions raises the alerts
   }
 
   const summary = (ns: Notification[]) => ns.map((n) => `${n.id} ${n.alert.kind} ${n.alert.observed.conversations}/${n.alert.observed.unique_accounts}`);
+  /** What an alert is: kind, rule, cluster and bucket (window), per notification. */
+  const identity = (ns: Notification[]) => ns.map((n) => `${n.id} ${n.alert.kind} ${n.alert.rule} ${n.alert.cluster.id} ${n.alert.window.start}..${n.alert.window.end}`);
+  let referenceIdentity: string[];
 
   let distinct = 0;
 
@@ -145,6 +150,7 @@ describe('a week consumed as a backlog over several partitions raises the alerts
     expect(run.processed + run.duplicates).toBe(values.length);
     expect(run.late).toBe(0);
     reference = summary(run.notifications);
+    referenceIdentity = identity(run.notifications);
     distinct = run.processed;
     const spike = scenario.events.find((e) => e.kind === 'spike')!;
     const emerging = scenario.events.find((e) => e.kind === 'emerging')!;
@@ -182,4 +188,66 @@ describe('a week consumed as a backlog over several partitions raises the alerts
     expect(first.processed + second.processed).toBe(distinct);
     expect(summary([...first.notifications, ...second.notifications])).toEqual(reference);
   }, 600_000);
+
+  /**
+   * Produces the week into `topic` while the monitor consumes it, as live traffic: in event-time
+   * order across partitions, one step of `stepMs` event time at a time, each step once the consumer
+   * has applied the one before (it keeps up, as a live consumer does). The week's four days pass in
+   * a few minutes, so a step must not span more event time than the allowed lateness: live traffic's
+   * partitions drift apart by a fetch, i.e. seconds of event time, and a step is the drift here.
+   */
+  function liveFeed(topic: string, spread: Spread, stepMs: number) {
+    return async (applied: () => Promise<number>) => {
+      const times = values.map((v) => Date.parse((JSON.parse(v.toString()) as { timestamp: string }).timestamp));
+      const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+      const producer = testKafka().producer();
+      await producer.connect();
+      try {
+        let produced = 0;
+        for (let i = 0; i < order.length;) {
+          const stepEnd = (Math.floor(times[order[i]!]! / stepMs) + 1) * stepMs;
+          const step: number[] = [];
+          while (i < order.length && times[order[i]!]! < stepEnd) step.push(order[i++]!);
+          await producer.send({ topic, acks: -1, messages: step.map((k) => ({ value: values[k]!, partition: spread(k) })) });
+          produced += step.length;
+          const deadline = Date.now() + 120_000;
+          while ((await applied()) < produced) {
+            if (Date.now() > deadline) throw new Error(`live feed: the consumer did not keep up (${await applied()} of ${produced} applied)`);
+            await new Promise((r) => setTimeout(r, 15));
+          }
+        }
+      } finally {
+        await producer.disconnect();
+      }
+    };
+  }
+
+  // The same week as live traffic: the alerts of the backlog, none late. Steps of 5 minutes of event
+  // time (the default allowed lateness), each produced once the one before was applied.
+  it.each<[string, number, Spread]>([
+    ['1 partition', 1, () => 0],
+    ['3 partitions, round robin', 3, (i) => i % 3],
+    ['6 partitions, unbalanced (60 / 20 / 10 / 5 / 4 / 1 %)', 6, (() => {
+      const r = seededRandom(11);
+      const cumulative = [0.6, 0.8, 0.9, 0.95, 0.99, 1];
+      const chosen = new Map<number, number>();
+      // Memoised: the partition of a record must not depend on the order it is asked in.
+      return (i: number) => {
+        if (!chosen.has(i)) { const x = r(); chosen.set(i, cumulative.findIndex((c) => x < c)); }
+        return chosen.get(i)!;
+      };
+    })()],
+  ])('live, %s: the alerts of the backlog (kind, rule, cluster, bucket), none late', async (_name, partitions, spread) => {
+    expect(reference, 'the one-partition run goes first').toBeDefined();
+    const topic = uniqueName('clio_live');
+    await createTopic(topic, partitions);
+    const started = Date.now();
+    const run = await consume(topic, join(dir, `store-${uniqueName('live')}`), undefined, 0, liveFeed(topic, spread, baseConfig.windows.allowedLatenessSeconds * 1000));
+    process.stderr.write(`live ${partitions}: ${((Date.now() - started) / 1000).toFixed(0)} s, late ${run.late}\n`);
+    expect(run.processed + run.duplicates).toBe(values.length);
+    expect.soft(run.late, 'conversations marked late').toBe(0);
+    expect(identity(run.notifications)).toEqual(referenceIdentity);
+    // And the same figures: every bucket was judged complete.
+    expect.soft(summary(run.notifications)).toEqual(reference);
+  }, 900_000);
 });
