@@ -2,7 +2,7 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { CONTRAST_MARGIN, DEFAULT_K, emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
 import type { Rule } from '../rules/rules.ts';
@@ -52,6 +52,8 @@ export interface EmergenceCheck {
   margin: number;
   neighbours: number;
   minSimilarity: number;
+  linkNeighbours: number;
+  linkFloor: number;
   groups: number;
 }
 export const emergenceProbe: { onCheck: ((check: EmergenceCheck) => void) | null } = { onCheck: null };
@@ -138,15 +140,19 @@ export class EmergenceTracker {
     // The rule's contrast settings (rules files, or the API); the tuned defaults otherwise.
     const margin = rule.emerging?.contrastMargin ?? CONTRAST_MARGIN;
     const neighbours = rule.emerging?.contrastNeighbours ?? DEFAULT_K;
+    const linkNeighbours = rule.emerging?.linkNeighbours ?? DEFAULT_LINK_NEIGHBOURS;
+    const linkFloor = rule.emerging?.linkFloor ?? DEFAULT_LINK_FLOOR;
     const { groups, scores } = emergingGroups(window, {
       knownSize: this.deps.index.knownSize,
       k: neighbours,
       margin,
       minSimilarity,
+      linkNeighbours,
+      linkFloor,
       minAccounts: rule.minAccounts,
       minConversations: rule.minConversations,
     });
-    emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, groups: groups.length });
+    emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, linkNeighbours, linkFloor, groups: groups.length });
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
     for (const group of groups) {
       const nearest = group.nearestClusterIds.map((id) => this.deps.index.cluster(id)).find((c): c is CatalogCluster => c !== undefined) ?? null;

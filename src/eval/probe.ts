@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { emergenceProbe, type EmergenceCheck } from '../detect/emergence.ts';
+import { linkCandidates } from '../emerging/density-contrast.ts';
 import { createIdHasher } from '../privacy/account-hash.ts';
 import type { EvalStream } from './stream.ts';
 
@@ -12,7 +13,8 @@ import type { EvalStream } from './stream.ts';
 export function attachProbe(stream: EvalStream, secret: string, say: (line: string) => void, opts: { hours?: number; everyMinutes?: number; dumpFile?: string } = {}): () => void {
   const hash = createIdHasher(secret, 'conversation');
   const eventOf = new Map<string, number>();
-  for (const c of stream.conversations) if (c.event !== null && stream.events[c.event]!.kind === 'emerging') eventOf.set(hash(c.conversation.id).toString('hex'), c.event);
+  // Every planted event's conversations are labelled (the dump lets a sweep tell a spike's group from a false one).
+  for (const c of stream.conversations) if (c.event !== null) eventOf.set(hash(c.conversation.id).toString('hex'), c.event);
   const events = stream.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'emerging');
   const hours = opts.hours ?? 7;
   const every = (opts.everyMinutes ?? 15) * 60_000;
@@ -38,30 +40,18 @@ export function attachProbe(stream: EvalStream, secret: string, say: (line: stri
 }
 
 function describeCheck(check: EmergenceCheck, isEvent: (idHash: string) => boolean): string {
-  const { window, scores, margin, minSimilarity } = check;
+  const { window, scores, margin } = check;
   const ev = window.map((p, i) => ({ p, i })).filter(({ p }) => isEvent(p.idHash));
   const accounts = (xs: Array<{ p: { accountHash: string } }>) => new Set(xs.map((x) => x.p.accountHash)).size;
   const pos = ev.filter(({ i }) => scores[i]! > 0);
   const over = ev.filter(({ i }) => scores[i]! > margin && !window[i]!.explained);
   const sorted = ev.map(({ i }) => scores[i]!).sort((a, b) => a - b);
   const q = (f: number) => (sorted.length ? sorted[Math.floor(f * (sorted.length - 1))]!.toFixed(3) : '-');
-  // Linked groups among all candidates (single link at minSimilarity), as the search forms them.
+  // Linked groups among all candidates, as the search forms them.
   const cand = window.map((p, i) => ({ p, i })).filter(({ p, i }) => scores[i]! > margin && !p.explained);
-  const parent = cand.map((_, c) => c);
-  const find = (c: number): number => (parent[c] === c ? c : (parent[c] = find(parent[c]!)));
-  for (let a = 0; a < cand.length; a++) {
-    for (let b = a + 1; b < cand.length; b++) {
-      let s = 0;
-      const va = cand[a]!.p.vector;
-      const vb = cand[b]!.p.vector;
-      for (let d = 0; d < va.length; d++) s += va[d]! * vb[d]!;
-      if (s >= minSimilarity) parent[find(a)] = find(b);
-    }
-  }
-  const comps = new Map<number, typeof cand>();
-  cand.forEach((x, c) => comps.set(find(c), [...(comps.get(find(c)) ?? []), x]));
+  const comps = linkCandidates(cand.map(({ p }) => p), check).map((members) => members.map((c) => cand[c]!));
   let best: { n: number; acc: number; mine: number } = { n: 0, acc: 0, mine: 0 };
-  for (const members of comps.values()) {
+  for (const members of comps) {
     const mine = members.filter(({ p }) => isEvent(p.idHash)).length;
     if (mine > best.mine) best = { n: members.length, acc: accounts(members), mine };
   }

@@ -15,7 +15,8 @@ import { readPolicyAreas, type PolicyAreaRef } from './areas.ts';
 import type { Config } from '../config/schema.ts';
 import { PRIVACY_FLOOR } from '../config/schema.ts';
 import { formatDuration, parseDuration } from './duration.ts';
-import { ALL_PRODUCTS, languageSegment } from '../store/ingest-store.ts';
+import { ALL_PRODUCTS, languageSegment } from '../ingest/segments.ts';
+import { CONTRAST_MARGIN, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS } from '../emerging/density-contrast.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -68,7 +69,7 @@ export interface Rule {
   channel: string | null;
   routing: Routing;
   /** Only for kind 'emerging'. */
-  emerging: { horizonSeconds: number; minSimilarity: number; contrastMargin: number; contrastNeighbours: number } | null;
+  emerging: { horizonSeconds: number; minSimilarity: number; contrastMargin: number; contrastNeighbours: number; linkNeighbours: number; linkFloor: number } | null;
 }
 
 export interface SilenceMatchers {
@@ -263,6 +264,8 @@ export function toDocumentRule(rule: Rule): RuleDocumentRule {
             min_similarity: rule.emerging.minSimilarity,
             contrast_margin: rule.emerging.contrastMargin,
             contrast_neighbours: rule.emerging.contrastNeighbours,
+            link_neighbours: rule.emerging.linkNeighbours,
+            link_floor: rule.emerging.linkFloor,
           },
         }
       : {}),
@@ -349,7 +352,7 @@ interface RawSettings {
   area_severity?: Record<string, Severity>;
   channel?: string | null;
   routing?: { group_by?: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string };
-  emerging?: { horizon?: string; min_similarity?: number; contrast_margin?: number; contrast_neighbours?: number };
+  emerging?: { horizon?: string; min_similarity?: number; contrast_margin?: number; contrast_neighbours?: number; link_neighbours?: number; link_floor?: number };
 }
 
 /** Settings once the built-in layer is under them: every key present. */
@@ -402,7 +405,7 @@ const BUILT_IN_DEFAULTS: FullSettings = {
   area_severity: {},
   channel: null,
   routing: { group_by: ['rule'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
-  emerging: { horizon: '6h', min_similarity: 0.65, contrast_margin: 0.12, contrast_neighbours: 10 },
+  emerging: { horizon: '6h', min_similarity: 0.65, contrast_margin: CONTRAST_MARGIN, contrast_neighbours: 10, link_neighbours: DEFAULT_LINK_NEIGHBOURS, link_floor: DEFAULT_LINK_FLOOR },
 };
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/rules.schema.json', import.meta.url), 'utf8'));
@@ -585,6 +588,8 @@ class FileChecker {
               minSimilarity: s.emerging.min_similarity,
               contrastMargin: s.emerging.contrast_margin,
               contrastNeighbours: s.emerging.contrast_neighbours,
+              linkNeighbours: s.emerging.link_neighbours,
+              linkFloor: s.emerging.link_floor,
             }
           : null,
     };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { dot, normalise } from '../../src/catalog/vectors.ts';
-import { contrastScores, emergingGroups, knownCount, KNOWN_DEPTH, selectWindow, type RecentPoint } from '../../src/emerging/density-contrast.ts';
+import { contrastScores, emergingGroups, knownCount, KNOWN_DEPTH, linkCandidates, selectWindow, type RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
 import { PairwiseSimilarity } from '../../src/emerging/pairwise.ts';
-import { seededRandom, type Random } from '../../src/generate/random.ts';
+import { seededRandom, type Random } from '../../src/util/random.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 32;
@@ -131,6 +131,38 @@ describe('density contrast', () => {
     expect(knownCount(10, 5000, 100)).toBe(KNOWN_DEPTH);
     expect(knownCount(10, 100, 1_000_000)).toBe(1);
     expect(knownCount(10, null, 50)).toBe(1);
+  });
+});
+
+describe('linkCandidates', () => {
+  /** A family alike in framing, not in content: each member = a shared style direction plus its own topic (pairwise cosine ~0.3). */
+  function diffuseFamily(random: Random, style: number[], n: number, account: string) {
+    return Array.from({ length: n }, (_, i) => {
+      const topic = randomUnit(random, 256);
+      return { vector: normalise(style.map((x, d) => 0.55 * x + 0.83 * topic[d]!)), accountHash: `${account}${i}` };
+    });
+  }
+  const sizes = (components: number[][]) => components.map((c) => c.length).sort((a, b) => b - a);
+
+  it('groups a diffuse family through nearest-candidate links that single link at a paraphrase threshold splits apart', () => {
+    const random = seededRandom(11);
+    const family = diffuseFamily(random, randomUnit(random, 256), 24, 'f');
+    const pairwise = family.flatMap((a, i) => family.slice(i + 1).map((b) => dot(a.vector, b.vector)));
+    expect(Math.max(...pairwise)).toBeLessThan(0.65);
+    expect(sizes(linkCandidates(family, { minSimilarity: 0.65, linkNeighbours: 0 }))).toEqual(Array(24).fill(1));
+    expect(sizes(linkCandidates(family, { minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25 }))).toEqual([24]);
+  });
+
+  it('keeps two unrelated families apart, and links no candidate to one of its own account', () => {
+    const random = seededRandom(12);
+    const a = diffuseFamily(random, randomUnit(random, 256), 20, 'a');
+    const b = diffuseFamily(random, randomUnit(random, 256), 20, 'b');
+    const components = linkCandidates([...a, ...b], { minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25 });
+    expect(components.map((c) => c.length).sort()).toEqual([20, 20]);
+    expect(components.every((c) => c.every((i) => i < 20) || c.every((i) => i >= 20))).toBe(true);
+    // One account sending the whole family: nothing links through neighbours.
+    const oneAccount = a.map((p) => ({ ...p, accountHash: 'same' }));
+    expect(sizes(linkCandidates(oneAccount, { minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25 }))).toEqual(Array(20).fill(1));
   });
 });
 

@@ -7,7 +7,7 @@ import type { RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { makeCanaries } from '../../src/eval/canary.ts';
 import { attachProbe } from '../../src/eval/probe.ts';
 import type { EvalStream, StreamConversation, StreamEvent } from '../../src/eval/stream.ts';
-import { seededRandom } from '../../src/generate/random.ts';
+import { seededRandom } from '../../src/util/random.ts';
 import { createIdHasher } from '../../src/privacy/account-hash.ts';
 
 const H = 3_600_000;
@@ -44,10 +44,10 @@ describe('eval probe of the emerging search', () => {
     const detach = attachProbe(stream, SECRET, (l) => lines.push(l), { dumpFile: join(dir, 'dump.json') });
     try {
       const scores = Float64Array.from(window, (_, i) => (i < 30 ? 0.3 : i < 40 ? 0.05 : -0.1));
-      emergenceProbe.onCheck!({ endMs: T0 + 11 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, groups: 1 });
+      emergenceProbe.onCheck!({ endMs: T0 + 11 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 1 });
       // Not on the probe's cadence, or before the event: nothing.
-      emergenceProbe.onCheck!({ endMs: T0 + 11 * H + 5 * 60_000, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, groups: 1 });
-      emergenceProbe.onCheck!({ endMs: T0 + 9 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, groups: 0 });
+      emergenceProbe.onCheck!({ endMs: T0 + 11 * H + 5 * 60_000, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 1 });
+      emergenceProbe.onCheck!({ endMs: T0 + 9 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 0 });
     } finally {
       detach();
     }
