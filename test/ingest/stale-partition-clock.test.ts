@@ -7,19 +7,19 @@ import { IngestStore } from '../../src/store/ingest-store.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openPostgres } from '../../src/store/postgres-client.ts';
 import { memoryStream } from '../helpers/canary.ts';
+import { waitFor } from '../helpers/cli.ts';
 import { createTopic, produce, testKafka } from '../helpers/kafka.ts';
 import { freshDatabase, kafkaBrokers, uniqueName } from '../helpers/services.ts';
 
 const T0 = Date.parse('2026-11-23T00:00:00Z');
 const MIN = 60_000;
 
+/** Waits until `condition` holds (the shared waitFor, for a boolean condition). */
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(async () => ((await condition()) ? true : undefined), what, timeoutMs);
 }
+
+const record = (id: string, t: number) => Buffer.from(JSON.stringify({ id, t }));
 
 /** Applies each chunk's records ({ id, t }) as the pipeline does: counts, offset and lag in one transaction. */
 function applier(store: IngestStore, consumer: string): ChunkHandler {
@@ -44,20 +44,23 @@ describe('a partition no longer read by the group stops holding the event clock'
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   });
-
-  it('after the group moves to another topic, the clock follows the topic it reads', async () => {
+  /** A fresh PostgreSQL database, migrated, closed and dropped after the test. */
+  async function openStore() {
     const fresh = await freshDatabase();
     cleanups.push(fresh.drop);
     const db = await openPostgres(fresh.url);
     cleanups.push(() => db.close());
     await migrate(db);
-    const store = new IngestStore(db);
+    return { db, store: new IngestStore(db) };
+  }
+
+  it('after the group moves to another topic, the clock follows the topic it reads', async () => {
+    const { db, store } = await openStore();
     const group = uniqueName('clio_stale_group');
     const oldTopic = uniqueName('clio_stale_old');
     const newTopic = uniqueName('clio_stale_new');
     await createTopic(oldTopic, 3);
     await createTopic(newTopic, 2);
-    const record = (id: string, t: number) => Buffer.from(JSON.stringify({ id, t }));
     await produce(oldTopic, Array.from({ length: 30 }, (_, i) => record(`old-${i}`, T0 + i * MIN)), 3);
     await produce(newTopic, Array.from({ length: 20 }, (_, i) => record(`new-${i}`, T0 + 600 * MIN + i * MIN)), 2);
 
@@ -96,16 +99,10 @@ describe('a partition no longer read by the group stops holding the event clock'
   // assigned with unread offsets, but the consumer never hands a record of it over: its row must not
   // stay "behind, no clock" for ever.
   it('a partition holding only an aborted transaction does not hold the clock at nothing', async () => {
-    const fresh = await freshDatabase();
-    cleanups.push(fresh.drop);
-    const db = await openPostgres(fresh.url);
-    cleanups.push(() => db.close());
-    await migrate(db);
-    const store = new IngestStore(db);
+    const { db, store } = await openStore();
     const group = uniqueName('clio_aborted_group');
     const topic = uniqueName('clio_aborted');
     await createTopic(topic, 2);
-    const record = (id: string, t: number) => Buffer.from(JSON.stringify({ id, t }));
     const producer = testKafka().producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
