@@ -5,6 +5,9 @@
  * throughput, RSS, consumer lag and store size; at the end it fails loudly (non-zero exit) when
  * memory kept growing after the warm-up, the target being flat memory.
  * BENCH_SOAK_CONVERSATIONS stops earlier, once that many were produced (e.g. 1000000 for the long run).
+ * It also reports how long the event loop was held: the largest event-loop delay the process measured
+ * (clio_nodejs_eventloop_lag_max_seconds, reset at every scrape), how long /metrics took to answer,
+ * and how many scrapes saw a delay over a second.
  * CLIO_KAFKA_SESSION_TIMEOUT_MS is passed on to `run`; BENCH_SOAK_NODE_OPTIONS becomes its NODE_OPTIONS (only flags NODE_OPTIONS allows).
  */
 import { spawn } from 'node:child_process';
@@ -44,6 +47,9 @@ interface Sample {
   lag: number;
   backlog: number;
   storeMb: number;
+  /** Longest event-loop delay since the previous sample, and the slowest /metrics answer (seconds). */
+  loopMaxS: number;
+  answerMaxS: number;
 }
 
 export async function benchSoak(): Promise<Record<string, string>> {
@@ -111,6 +117,10 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
   const samples: Sample[] = [];
+  // Event-loop figures between two samples, and over the whole run.
+  let loopMaxS = 0;
+  let answerMaxS = 0;
+  let stalls = 0;
   try {
     const url = await until(() => {
       if (child.exitCode !== null) throw new Error(`clio-stream run exited (${child.exitCode}):\n${log.slice(-2000)}`);
@@ -122,17 +132,24 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
     while (performance.now() < endAt && produced < MAX_CONVERSATIONS) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`clio-stream run died during the soak (${child.exitCode ?? child.signalCode}):\n${log.slice(-4000)}`);
       // A process that stops answering (or dies between two samples) is reported with its own last words.
+      const asked = performance.now();
       const page = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text()).catch(async (e: Error) => {
         await new Promise((r) => setTimeout(r, 2000));
         throw new Error(`clio-stream run stopped answering (${e.message}; exit ${child.exitCode ?? child.signalCode ?? 'none yet'}):\n${log.slice(-4000)}`);
       });
+      answerMaxS = Math.max(answerMaxS, (performance.now() - asked) / 1000);
+      const lagMax = metric(page, 'clio_nodejs_eventloop_lag_max_seconds');
+      loopMaxS = Math.max(loopMaxS, lagMax);
+      if (lagMax > 1) stalls += 1;
       const processed = metric(page, 'clio_processed_total');
       if (produced - processed < AHEAD) await produceBatch();
       if (performance.now() >= nextSample) {
         const applied = processed + metric(page, 'clio_duplicates_total') + metric(page, 'clio_dead_lettered_total');
-        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), heapMb: metric(page, 'clio_nodejs_heap_size_used_bytes') / 1048576, lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir) };
+        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), heapMb: metric(page, 'clio_nodejs_heap_size_used_bytes') / 1048576, lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir), loopMaxS, answerMaxS };
+        loopMaxS = 0;
+        answerMaxS = 0;
         samples.push(sample);
-        process.stderr.write(`  ${sample.atS.toFixed(0).padStart(5)} s  ${String(processed).padStart(8)} conversations  RSS ${sample.rssMb.toFixed(0)} MB  JS heap ${sample.heapMb.toFixed(0)} MB  lag ${sample.lag} (backlog ${sample.backlog})  store ${sample.storeMb.toFixed(0)} MB\n`);
+        process.stderr.write(`  ${sample.atS.toFixed(0).padStart(5)} s  ${String(processed).padStart(8)} conversations  RSS ${sample.rssMb.toFixed(0)} MB  JS heap ${sample.heapMb.toFixed(0)} MB  lag ${sample.lag} (backlog ${sample.backlog})  store ${sample.storeMb.toFixed(0)} MB  loop held ≤ ${sample.loopMaxS.toFixed(1)} s\n`);
         nextSample += SAMPLE_MS;
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -164,12 +181,21 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
     'soak JS heap early / late (MB)': `${mean(settled.slice(0, third), (s) => s.heapMb).toFixed(0)} / ${mean(settled.slice(-third), (s) => s.heapMb).toFixed(0)}`,
     'soak consumer lag first / last': `${first.lag} / ${last.lag} (records not yet applied: ${first.backlog} / ${last.backlog})`,
     'soak store size first / last (MB)': `${first.storeMb.toFixed(0)} / ${last.storeMb.toFixed(0)}`,
+    // After the warm-up, as memory is judged: starting (modules, the model) holds the loop too.
+    'soak event-loop delay max / median of 10 s maxima (s)': `${Math.max(...settled.map((s) => s.loopMaxS)).toFixed(1)} / ${median(settled.map((s) => s.loopMaxS)).toFixed(2)}`,
+    'soak slowest /metrics answer (s)': Math.max(...settled.map((s) => s.answerMaxS)).toFixed(1),
+    'soak scrapes that saw the loop held > 1 s': String(stalls),
   };
   if (late - early > Math.max(MAX_GROWTH * early, MAX_GROWTH_MB)) {
     for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(44)} ${v}`);
     throw new Error(`MEMORY GROWS: RSS ${early.toFixed(0)} MB → ${late.toFixed(0)} MB over the soak (limit +${(MAX_GROWTH * 100).toFixed(0)} % or ${MAX_GROWTH_MB} MB)`);
   }
   return figures;
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 function rssMb(pid: number): number {

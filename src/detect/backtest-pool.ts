@@ -7,7 +7,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
-import { startWorker } from '../embed/ts-worker.ts';
+import { startWorker } from '../util/ts-worker.ts';
 import type { Logger } from '../log.ts';
 import { BacktestError, type AccountSource, type BacktestResult, type CountsSnapshot, type NewColumns, type PlannedBacktest } from './backtest.ts';
 import type { FromWorker, ToWorker } from './backtest-worker.ts';

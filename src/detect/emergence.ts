@@ -2,7 +2,8 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, emergingGroups, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { sharedEmergenceScorer, type EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
 import type { Rule } from '../rules/rules.ts';
@@ -32,13 +33,16 @@ export interface EmergenceDeps {
   classify?: (texts: readonly string[]) => string[];
   /** Most conversations one check scores (a deterministic sample by id hash beyond it). Default MAX_WINDOW. */
   maxWindow?: number;
+  /** Where the contrast is scored: by default the process's emergence worker thread (emergence-scorer.ts). */
+  scorer?: Pick<EmergenceScorer, 'groups'>;
   metrics: DetectionMetrics;
   logger: Logger;
 }
 
 /**
- * Most conversations one check scores: the all-pairs contrast over 6,000 512-d points takes about
- * 2 s on one core, once per bucket; 6 h at 1,000 conversations an hour fits whole.
+ * Most conversations one check scores: the all-pairs contrast over 6,000 512-d points takes
+ * a few seconds of CPU (in the emergence worker, off the event loop), once per bucket; 6 h at
+ * 1,000 conversations an hour fits whole.
  */
 export const MAX_WINDOW = 6000;
 /**
@@ -60,6 +64,12 @@ export const emergenceProbe: { onCheck: ((check: EmergenceCheck) => void) | null
 
 /** The horizon is cut into this many event-time slices; each keeps at most MAX_WINDOW / SLICES conversations. */
 const SLICES = 24;
+/**
+ * Recent conversations looked up in the exemplar index between two turns of the event loop: with
+ * the embedded store every query resolves without the loop turning, so a long read would otherwise
+ * hold /healthz and the Kafka heartbeats for its whole length.
+ */
+const OBSERVE_BATCH = 256;
 
 /**
  * Emerging-group discovery at the edge of the store. Every conversation's request facet is stored
@@ -97,7 +107,7 @@ export class EmergenceTracker {
     this.recent.clear();
     // Everything the store still holds is at most a horizon (and a slice) old: pruning keeps it so.
     const rows = await this.deps.store.recentSince(0);
-    this.observe(rows);
+    await this.observe(rows);
     this.lastSeq = rows.at(-1)?.seq ?? (await this.deps.store.lastRecentSeq());
   }
 
@@ -107,11 +117,12 @@ export class EmergenceTracker {
     const fresh = await this.deps.store.recentAfter(this.lastSeq);
     if (fresh.length === 0) return;
     this.lastSeq = fresh.at(-1)!.seq;
-    this.observe(fresh);
+    await this.observe(fresh);
   }
 
-  private observe(rows: readonly RecentConversation[]): void {
-    for (const r of rows) {
+  private async observe(rows: readonly RecentConversation[]): Promise<void> {
+    for (const [n, r] of rows.entries()) {
+      if (n > 0 && n % OBSERVE_BATCH === 0) await turnOfTheLoop();
       if (this.recent.has(r.idHash)) continue;
       const vector = Float32Array.from(r.record.embedding);
       this.recent.set(r.idHash, {
@@ -142,7 +153,8 @@ export class EmergenceTracker {
     const neighbours = rule.emerging?.contrastNeighbours ?? DEFAULT_K;
     const linkNeighbours = rule.emerging?.linkNeighbours ?? DEFAULT_LINK_NEIGHBOURS;
     const linkFloor = rule.emerging?.linkFloor ?? DEFAULT_LINK_FLOOR;
-    const { groups, scores } = emergingGroups(window, {
+    // All pairs of the window: in the worker thread, while this one goes on serving and consuming.
+    const { groups, scores } = await (this.deps.scorer ?? sharedEmergenceScorer).groups(window, {
       knownSize: this.deps.index.knownSize,
       k: neighbours,
       margin,
@@ -151,7 +163,7 @@ export class EmergenceTracker {
       linkFloor,
       minAccounts: rule.minAccounts,
       minConversations: rule.minConversations,
-    });
+    }, this.deps.logger);
     emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, linkNeighbours, linkFloor, groups: groups.length });
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
     for (const group of groups) {
@@ -239,4 +251,9 @@ export class EmergenceTracker {
       .slice(0, 5)
       .map((c) => ({ text: `${c.name}. ${c.description}`, account: c.id }));
   }
+}
+
+/** Lets timers and I/O (the API, Kafka heartbeats) run before going on. */
+function turnOfTheLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -5,7 +5,7 @@ import { textBatches } from './batches.ts';
 import { clipText } from './clip-text.ts';
 import type { Embedder } from './embedder.ts';
 import { EmbedError } from './errors.ts';
-import { startWorker } from './ts-worker.ts';
+import { startWorker } from '../util/ts-worker.ts';
 import { toUnit } from './unit-vector.ts';
 import type { EmbedRequest, WorkerReply } from './worker-protocol.ts';
 

@@ -5,7 +5,7 @@ import type { Embedder } from './embedder.ts';
 import { EmbedError } from './errors.ts';
 import { defaultModelsDir, onnxModelSpec, verifiedModelFiles } from './onnx-model-files.ts';
 import type { OnnxWorkerData } from './onnx-worker.ts';
-import { startWorker } from './ts-worker.ts';
+import { startWorker } from '../util/ts-worker.ts';
 import { toUnit } from './unit-vector.ts';
 import type { WorkerReply } from './worker-protocol.ts';
 

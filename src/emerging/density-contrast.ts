@@ -124,7 +124,7 @@ export function knownCount(k: number, knownSize: number | null, recentSize: numb
  * contrast(r) = mean similarity of r's k nearest recent neighbours from other accounts − mean
  * similarity of its matched number of nearest known conversations. Missing recent neighbours (a
  * small window) count as similarity 0, so a conversation with few others near it cannot score high.
- * All pairs once, on the SIMD kernel: O(n²·d), about 2 s for 6,000 512-d points.
+ * All pairs once, on the SIMD kernel: O(n²·d), about 1.5 s for 6,000 512-d points.
  */
 export function contrastScores(points: readonly RecentPoint[], opts: ContrastOptions): Float64Array {
   const n = points.length;
@@ -162,24 +162,36 @@ function nearestOtherAccounts(points: readonly RecentPoint[], k: number): Float6
     }
     top[base + r] = s;
   };
-  for (let i = 0; i < n - 1; i++) {
-    const sims = pairs.after(i);
-    const a = accountOf[i]!;
-    const floorI = () => top[i * k + k - 1]!;
-    let minI = floorI();
-    for (let t = 0; t < sims.length; t++) {
-      const j = i + 1 + t;
-      if (accountOf[j] === a) continue;
-      const s = sims[t]!;
-      if (s > minI) {
-        insert(i, s);
-        minI = floorI();
+  // Every pair (i < j) once, a block of PAIR_BLOCK columns j at a time: the block's rows stay in the
+  // core's cache while all rows i stream past them. Row by row over the whole matrix instead re-reads
+  // it from memory for every row once it outgrows the cache (12 MB at 6,000 512-d points): 3 s
+  // instead of 1.5 on an idle core here, 6–11 s instead of 3–4 on a busy machine. Each top list
+  // holds values only, so the order pairs come in changes nothing in the result.
+  for (let from = 1; from < n; from += PAIR_BLOCK) {
+    const to = Math.min(n, from + PAIR_BLOCK);
+    for (let i = 0; i < to - 1; i++) {
+      const first = Math.max(i + 1, from);
+      const sims = pairs.range(i, first, to);
+      const a = accountOf[i]!;
+      const floorI = () => top[i * k + k - 1]!;
+      let minI = floorI();
+      for (let t = 0; t < sims.length; t++) {
+        const j = first + t;
+        if (accountOf[j] === a) continue;
+        const s = sims[t]!;
+        if (s > minI) {
+          insert(i, s);
+          minI = floorI();
+        }
+        if (s > top[j * k + k - 1]!) insert(j, s);
       }
-      if (s > top[j * k + k - 1]!) insert(j, s);
     }
   }
   return top;
 }
+
+/** Columns per block of the all-pairs pass: 128 rows of 512 floats are 256 KB, within a core's L2 cache. */
+const PAIR_BLOCK = 128;
 
 function accountNumbers(points: readonly RecentPoint[]): Int32Array {
   const ids = new Map<string, number>();

@@ -48,9 +48,14 @@ export class PairwiseSimilarity {
 
   /** Similarities of row i with rows i+1 … size−1. */
   after(i: number): Float32Array {
-    const count = this.size - i - 1;
+    return this.range(i, i + 1, this.size);
+  }
+
+  /** Similarities of row i with rows from … to−1 (a view, as with `with`). */
+  range(i: number, from: number, to: number): Float32Array {
+    const count = Math.min(to, this.size) - from;
     if (count <= 0) return new Float32Array(0);
-    this.kernels.dots(i * this.rowBytes, 0, this.identityAt + (i + 1) * 4, count, this.rowBytes, this.outAt);
+    this.kernels.dots(i * this.rowBytes, 0, this.identityAt + from * 4, count, this.rowBytes, this.outAt);
     return new Float32Array(this.kernels.memory.buffer, this.outAt, count);
   }
 }
