@@ -54,6 +54,28 @@ interface Subject {
   ref: Alert['cluster'];
 }
 
+/** One subject a rule judges, with what judging it needs but its counts (Targets). */
+interface Target {
+  subject: Subject;
+  /** The episode's key in the detector's state. */
+  key: string;
+  prior?: { share: number };
+  /** A provisional cluster: counted since then. */
+  sinceMs?: number;
+}
+
+/**
+ * The subjects one rule judges at one level, taken once for as long as what they depend on stays
+ * the same object (catalog, its cluster list and length, version, taxonomy, provisional clusters):
+ * re-filtering the catalog and rebuilding every subject at every window was a fair part of a
+ * backtest's time. The catalog only ever grows by appending (promoted clusters), never in place.
+ */
+interface Targets {
+  stamp: readonly unknown[];
+  established: Target[];
+  provisional: Target[];
+}
+
 /** One rule's spike judgement at one window end: the segment, the span and its traffic. */
 interface SpikeContext {
   rule: Rule;
@@ -104,6 +126,8 @@ export class Detector {
   private readonly cache: SeriesCache;
   private readonly router: Router;
   private defaultAreas: readonly PolicyAreaRef[] | null = null;
+  /** Per rule (its object: a reloaded rule set is new) and level. */
+  private readonly targets = new WeakMap<Rule, Map<string, Targets>>();
 
   private constructor(private readonly deps: DetectorDeps, private state: DetectorState) {
     this.cache = new SeriesCache(deps.store, deps.bucketMs);
@@ -153,7 +177,7 @@ export class Detector {
     // Areas first, so that an area's alert is with the router when its clusters' alerts arrive.
     for (const context of due) if (context.rule.match.levels.includes('area')) await this.judgeAreas(context, rules);
     for (const context of due) {
-      for (const level of ['leaf', 'parent'] as const) if (context.rule.match.levels.includes(level)) await this.judgeClusters(context, level);
+      for (const level of ['leaf', 'parent'] as const) if (context.rule.match.levels.includes(level)) await this.judgeClusters(context, level, rules);
     }
     const promoted: CatalogCluster[] = [];
     for (const rule of rules.rules.filter((r) => r.kind === 'emerging')) {
@@ -224,71 +248,111 @@ export class Detector {
     // A view of the cache: read within this window's judgement, before the next refresh.
     const counts = this.cache.view(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
     const offset = (from - ctx.fromMs) / ctx.stepMs;
-    const traffic = ctx.traffic.subarray(offset, offset + counts.length);
+    // The whole span (every established series): the context's own columns, no view of them per series.
+    const whole = offset === 0 && counts.length === ctx.traffic.length;
+    const traffic = whole ? ctx.traffic : ctx.traffic.subarray(offset, offset + counts.length);
     // Running sums let each window's spans be summed in O(1) rather than re-read (weeks of buckets).
     const own = this.cache.sumsOf(ctx.product, seriesId, from, ctx.endMs, ctx.stepMs);
     if (!own || own.running.length !== counts.length + 1) return { conversations: counts, traffic };
-    const sums = { conversations: own.running, traffic: ctx.trafficSums.subarray(offset, offset + counts.length + 1), maxConversations: own.most };
+    const sums = { conversations: own.running, traffic: whole ? ctx.trafficSums : ctx.trafficSums.subarray(offset, offset + counts.length + 1), maxConversations: own.most };
     return { conversations: counts, traffic, sums };
   }
 
   /**
    * Every policy area the rule watches, as one series each (all traffic, or the rule's product),
-   * corrected for multiple testing together. Before enough history, an area's expectation is its
-   * share of the catalog's baseline traffic — for all traffic only: the catalog does not know an
-   * area's share within one product, which can be far from its overall share.
+   * corrected for multiple testing together.
    */
   private async judgeAreas(ctx: SpikeContext, rules: RuleSet): Promise<void> {
-    const taxonomy = this.taxonomy(rules);
-    const byId = new Map(taxonomy.map((area) => [area.id, area]));
-    const shares = ctx.product === ALL_PRODUCTS ? areaSharesOf(this.deps.index.catalog) : {};
-    const group = ruleAreas(ctx.rule, taxonomy.map((area) => area.id)).map((id) => {
-      const subject = areaSubject(byId.get(id)!);
-      const share = shares[id];
-      return { subject, input: { id: subject.id, series: this.seriesOf(ctx, subject.id, ctx.fromMs), prior: share !== undefined && share > 0 ? { share } : undefined } };
-    });
+    const { established } = this.targetsOf(ctx.rule, 'area', rules);
+    const group = established.map((t) => ({ subject: t.subject, key: t.key, input: { id: t.subject.id, series: this.seriesOf(ctx, t.subject.id, ctx.fromMs), prior: t.prior } }));
     await this.judgeGroup(ctx, group, 'overlapping');
   }
 
+  /** The subjects a rule judges at a level (cached: see Targets). */
+  private targetsOf(rule: Rule, level: 'area' | 'leaf' | 'parent', rules: RuleSet): Targets {
+    const catalog = this.deps.index.catalog;
+    const taxonomy = level === 'area' ? this.taxonomy(rules) : null;
+    const stamp = [catalog, catalog.clusters, catalog.clusters.length, catalog.version, this.state.provisional, taxonomy];
+    let byLevel = this.targets.get(rule);
+    if (!byLevel) this.targets.set(rule, (byLevel = new Map()));
+    const cached = byLevel.get(level);
+    if (cached && cached.stamp.every((x, i) => x === stamp[i])) return cached;
+    const made = taxonomy ? this.areaTargets(rule, taxonomy) : this.clusterTargets(rule, level as 'leaf' | 'parent');
+    const targets = { stamp, ...made };
+    byLevel.set(level, targets);
+    return targets;
+  }
+
   /**
-   * Every named leaf (or parent) the rule matches — all of them unless it names policy areas or
-   * clusters. Before enough history, a cluster's expectation is its share of the catalog's baseline
-   * traffic (its size over all leaves'), for all traffic only, as for areas.
+   * Every policy area the rule watches. Before enough history, an area's expectation is its share
+   * of the catalog's baseline traffic — for all traffic only: the catalog does not know an area's
+   * share within one product, which can be far from its overall share.
    */
-  private async judgeClusters(ctx: SpikeContext, level: 'leaf' | 'parent'): Promise<void> {
-    const { rule, endMs, product } = ctx;
-    const windowMs = rule.windowSeconds * 1000;
+  private areaTargets(rule: Rule, taxonomy: readonly PolicyAreaRef[]): Pick<Targets, 'established' | 'provisional'> {
+    const byId = new Map(taxonomy.map((area) => [area.id, area]));
+    const shares = ruleSegment(rule.match) === ALL_PRODUCTS ? areaSharesOf(this.deps.index.catalog) : {};
+    const established = ruleAreas(rule, taxonomy.map((area) => area.id)).map((id): Target => {
+      const subject = areaSubject(byId.get(id)!);
+      const share = shares[id];
+      return { subject, key: episodeKey(rule, subject.id), prior: share !== undefined && share > 0 ? { share } : undefined };
+    });
+    return { established, provisional: [] };
+  }
+
+  /**
+   * Every named leaf (or parent) the rule matches. Before enough history, a cluster's expectation
+   * is its share of the catalog's baseline traffic (its size over all leaves'), for all traffic
+   * only, as for areas.
+   */
+  private clusterTargets(rule: Rule, level: 'leaf' | 'parent'): Pick<Targets, 'established' | 'provisional'> {
     const provisional = this.state.provisional ?? {};
     const catalog = this.deps.index.catalog;
     const clusters = catalog.clusters.filter(
       (c) => (c.level === 0) === (level === 'leaf') && c.named && ruleMatches(rule, { id: c.id, level, policyAreas: policyAreasOf(c) }, rule.match.product),
     );
     // Every baseline conversation is in exactly one leaf: their sizes add up to the baseline.
-    const baseline = product === ALL_PRODUCTS ? catalog.clusters.reduce((s, c) => s + (c.level === 0 && !c.provisional && !provisional[c.id] ? c.size : 0), 0) : 0;
-    const established = clusters.filter((c) => !provisional[c.id]);
-    await this.judgeGroup(ctx, established.map((c) => ({
-      subject: this.clusterSubject(c),
-      input: { id: c.id, series: this.seriesOf(ctx, c.id, ctx.fromMs), prior: baseline > 0 && c.size > 0 ? { share: c.size / baseline } : undefined },
-    })));
+    const baseline = ruleSegment(rule.match) === ALL_PRODUCTS ? catalog.clusters.reduce((s, c) => s + (c.level === 0 && !c.provisional && !provisional[c.id] ? c.size : 0), 0) : 0;
+    const target = (c: CatalogCluster): Target => ({ subject: this.clusterSubject(c), key: episodeKey(rule, c.id) });
+    return {
+      established: clusters.filter((c) => !provisional[c.id]).map((c) => ({ ...target(c), prior: baseline > 0 && c.size > 0 ? { share: c.size / baseline } : undefined })),
+      provisional: clusters.filter((c) => provisional[c.id]).map((c) => ({ ...target(c), sinceMs: provisional[c.id]!.sinceMs })),
+    };
+  }
+
+  /**
+   * Every named leaf (or parent) the rule matches — all of them unless it names policy areas or
+   * clusters — corrected for multiple testing together; provisional clusters each on their own.
+   */
+  private async judgeClusters(ctx: SpikeContext, level: 'leaf' | 'parent', rules: RuleSet): Promise<void> {
+    const { rule, endMs } = ctx;
+    const windowMs = rule.windowSeconds * 1000;
+    const { established, provisional } = this.targetsOf(rule, level, rules);
+    await this.judgeGroup(ctx, established.map((t) => ({ subject: t.subject, key: t.key, input: { id: t.subject.id, series: this.seriesOf(ctx, t.subject.id, ctx.fromMs), prior: t.prior } })));
     // A provisional cluster has no history before it was found, and its emerging alert already
     // told the team about it: its series starts when it was found, and it is judged for spikes
     // once it has a baseline of its own (without a prior, a short history is not judged).
-    for (const c of clusters.filter((c) => provisional[c.id])) {
-      const since = Math.max(ctx.fromMs, floorTo(provisional[c.id]!.sinceMs, ctx.stepMs) + ctx.stepMs);
+    for (const t of provisional) {
+      const since = Math.max(ctx.fromMs, floorTo(t.sinceMs!, ctx.stepMs) + ctx.stepMs);
       if (endMs - since < windowMs) continue;
-      await this.judgeGroup(ctx, [{ subject: this.clusterSubject(c), input: { id: c.id, series: this.seriesOf(ctx, c.id, since) } }]);
+      await this.judgeGroup(ctx, [{ subject: t.subject, key: t.key, input: { id: t.subject.id, series: this.seriesOf(ctx, t.subject.id, since) } }]);
     }
   }
 
-  private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; input: { id: string; series: SeriesColumns; prior?: { share: number } } }>, kind: SeriesKind = 'disjoint'): Promise<void> {
+  private async judgeGroup(ctx: SpikeContext, group: Array<{ subject: Subject; key: string; input: { id: string; series: SeriesColumns; prior?: { share: number } } }>, kind: SeriesKind = 'disjoint'): Promise<void> {
     if (group.length === 0) return;
     const verdicts = detectSpikes(group.map((g) => g.input), ctx.params, kind);
+    // Only a window that passed, or a series with an episode open, moves anything (step): the
+    // others — nearly all — are passed over here, unless each judged window is traced.
+    const tracing = this.deps.logger.isLevelEnabled('trace');
+    const moving: number[] = [];
+    for (const [i, verdict] of verdicts.entries()) if (tracing || verdict.fire || this.state.episodes[group[i]!.key] !== undefined) moving.push(i);
     // Copied now: the series are views of the cache, and the steps below wait on the store.
-    const windows = group.map((g) => lastOf(g.input.series.conversations, ctx.params.windowBuckets));
-    for (const [i, verdict] of verdicts.entries()) {
-      const { subject } = group[i]!;
+    const windows = moving.map((i) => lastOf(group[i]!.input.series.conversations, ctx.params.windowBuckets));
+    for (const [j, i] of moving.entries()) {
+      const verdict = verdicts[i]!;
+      const { subject, key } = group[i]!;
       const accountsExpected = verdict.fire && verdict.evaluation.enoughHistory ? () => this.expectedAccounts(ctx, subject.id, verdict.evaluation.baseline.conversations) : null;
-      await this.step(ctx.rule, subject, verdict.fire, verdict.evaluation, windows[i]!, ctx.endMs, ctx.product, accountsExpected);
+      await this.step(ctx.rule, subject, key, verdict.fire, verdict.evaluation, windows[j]!, ctx.endMs, ctx.product, accountsExpected);
     }
   }
 
@@ -332,6 +396,7 @@ export class Detector {
   private async step(
     rule: Rule,
     subject: Subject,
+    key: string,
     passed: boolean,
     evaluation: SpikeEvaluation,
     series: number[],
@@ -343,7 +408,6 @@ export class Detector {
     const tracing = this.deps.logger.isLevelEnabled('trace');
     // A window that passes is traced only after the privacy gate: a withheld group leaves no id in the log.
     if (tracing && !passed) this.deps.logger.trace({ rule: rule.name, series: subject.id, windowEnd: iso(endMs), passed, ratio: evaluation.ratio, method: evaluation.score.method, score: evaluation.score.value }, 'window judged');
-    const key = `${rule.name}/${subject.id}`; // jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>)
     const episode = this.state.episodes[key] ?? { passing: 0, firing: null, cooldownUntilMs: 0 }; // 0, not -Infinity: the state is JSON
     const windowStart = endMs - rule.windowSeconds * 1000;
     let alert: Alert | null = null;
@@ -461,6 +525,11 @@ export class Detector {
       fired_at: iso(endMs),
     };
   }
+}
+
+/** A (rule, series) episode's key in the state: jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>). */
+function episodeKey(rule: Rule, seriesId: string): string {
+  return `${rule.name}/${seriesId}`;
 }
 
 /** The last `n` values (the current window's buckets), as a plain array. */

@@ -16,6 +16,9 @@ export interface CountColumns {
   columns: ReadonlyMap<string, Float64Array>;
 }
 
+/** Buckets copied one by one rather than through a view (copyColumns). */
+const SHORT_COPY = 64;
+
 /** One product segment's counts: a dense column per cluster, indexed by bucket from `originMs`. */
 interface Segment {
   originMs: number;
@@ -93,7 +96,10 @@ export class SeriesCache {
       if (end <= from) continue;
       let column = segment.columns.get(id);
       if (!column) segment.columns.set(id, (column = new Float64Array(segment.capacity)));
-      column.set(source.subarray(from, end), base + from);
+      // A refresh copies the recent stretch only (a dozen buckets, for every series at every window):
+      // element by element is cheaper than making a view to copy from.
+      if (end - from <= SHORT_COPY) for (let k = from; k < end; k++) column[base + k] = source[k]!;
+      else column.set(source.subarray(from, end), base + from);
     }
     return true;
   }

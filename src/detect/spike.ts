@@ -173,6 +173,20 @@ interface Plan {
   enoughHistory: boolean;
 }
 
+/** The last plan made, for the next series of the same length and spans (a group's series mostly share one). */
+let lastPlan: { length: number; window: number; baseline: number; guard: number; week: number | undefined; plan: Plan } | null = null;
+
+/** planOf's plan, shared by the series that ask for the same one (plans are never modified). */
+function planFor(length: number, p: SpikeParams): Plan {
+  const last = lastPlan;
+  if (last && last.length === length && last.window === p.windowBuckets && last.baseline === p.baselineBuckets && last.guard === p.guardBuckets && last.week === p.bucketsPerWeek) {
+    return last.plan;
+  }
+  const plan = planOf(length, p);
+  lastPlan = { length, window: p.windowBuckets, baseline: p.baselineBuckets, guard: p.guardBuckets, week: p.bucketsPerWeek, plan };
+  return plan;
+}
+
 function planOf(length: number, p: SpikeParams): Plan {
   const window = { start: Math.max(0, length - p.windowBuckets), end: length };
   const trailingEnd = Math.max(0, window.start - p.guardBuckets);
@@ -269,6 +283,22 @@ interface TrailingBlocks {
 let blockCounts = new Float64Array(0);
 let blockExposures = new Float64Array(0);
 
+/** The last reference blocks taken, for the next series over the same running sums and blocks. */
+let lastBlocks: { running: ArrayLike<number>; end: number; blocks: number; size: number; sums: Float64Array } | null = null;
+
+/**
+ * The reference's traffic per trailing block (newest first), from its running sums: the same for
+ * every series of a group that spans the whole reference (they share its running sums), so taken once.
+ */
+function referenceBlocks(running: ArrayLike<number>, end: number, blocks: number, size: number): Float64Array {
+  const last = lastBlocks;
+  if (last && last.running === running && last.end === end && last.blocks === blocks && last.size === size) return last.sums;
+  const sums = new Float64Array(blocks);
+  for (let j = 0; j < blocks; j++) sums[j] = running[end - j * size]! - running[end - j * size - size]!;
+  lastBlocks = { running, end, blocks, size, sums };
+  return sums;
+}
+
 function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span, windowBuckets: number): TrailingBlocks {
   const n = Math.floor((trailing.end - trailing.start) / windowBuckets);
   if (blockCounts.length < n) {
@@ -282,15 +312,15 @@ function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span,
   if (fast) {
     // As totalsOver with running sums, block by block, without an object per block.
     const own = fast.conversations;
-    const all = fast.reference;
+    const all = referenceBlocks(fast.reference, trailing.end, n, windowBuckets);
+    const ownIncluded = fast.ownIncluded;
     let conversations = head.conversations;
     let others = head.others;
     for (let j = 0; j < n; j++) {
       const end = trailing.end - j * windowBuckets;
-      const start = end - windowBuckets;
-      const c = own[end]! - own[start]!;
-      const r = all[end]! - all[start]!;
-      const o = fast.ownIncluded ? r - c : r;
+      const c = own[end]! - own[end - windowBuckets]!;
+      const r = all[j]!;
+      const o = ownIncluded ? r - c : r;
       counts[j] = c;
       exposures[j] = o;
       conversations += c;
@@ -340,19 +370,18 @@ interface Judgement {
  */
 export function evaluateSpike(cluster: AnySeries, reference: ArrayLike<number>, params: SpikeParams): SpikeEvaluation {
   checkParams(params);
-  return evaluate(cluster, { reference }, params);
+  return evaluate(cluster.id, columnsOf(cluster.series), cluster.prior, { reference }, params);
 }
 
-function evaluate(cluster: AnySeries, ref: Reference, params: SpikeParams): SpikeEvaluation {
+function evaluate(id: string, series: SeriesColumns, prior: ClusterSeries['prior'], ref: Reference, params: SpikeParams): SpikeEvaluation {
   const reference = ref.reference;
-  const series = columnsOf(cluster.series);
   const length = series.conversations.length;
   if (reference.length !== length) {
-    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${cluster.id} has ${length}`);
+    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${id} has ${length}`);
   }
-  const plan = planOf(length, params);
+  const plan = planFor(length, params);
   const window = totalsOver(series, ref, plan.window);
-  const judgement = plan.enoughHistory ? judgeAgainstHistory(series, ref, plan, window, params) : judgeAgainstPrior(cluster.prior, window);
+  const judgement = plan.enoughHistory ? judgeAgainstHistory(series, ref, plan, window, params) : judgeAgainstPrior(prior, window);
   return {
     observed: { conversations: window.conversations, share: shareOf(window) },
     baseline: { conversations: judgement.expected ?? 0, share: judgement.baselineShare },
@@ -555,7 +584,7 @@ function trimmedClusters(clusters: readonly AnySeries[], params: SpikeParams): S
 
 /** (window − expected) / √expected, the expectation scaled by raw traffic: how far a cluster moved. */
 function standardisedExcess(series: SeriesColumns, params: SpikeParams): number {
-  const { window, trailing } = planOf(series.conversations.length, params);
+  const { window, trailing } = planFor(series.conversations.length, params);
   const [inWindow, windowTraffic] = sums(series, window);
   const [inBaseline, baselineTraffic] = sums(series, trailing);
   const expected = baselineTraffic > 0 ? (inBaseline * windowTraffic) / baselineTraffic : 0;
@@ -620,16 +649,17 @@ export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams
   for (let t = reference.length - 1; t >= 0; t--) leastFrom[t] = Math.min(leastFrom[t + 1]!, reference[t]!);
   const untrimmed: { elsewhere?: number } = {};
   const evaluations = clusters.map((c, i) => {
-    const cluster = { ...c, prior: priorInReference(clusters, trimmed, i, untrimmed) };
+    const prior = priorInReference(clusters, trimmed, i, untrimmed);
     const columns = columnsOf(c.series);
     const isTrimmed = trimmed.has(i);
     const offset = reference.length - columns.conversations.length;
     const own = columns.sums;
     if (own && offset >= 0 && (isTrimmed || own.maxConversations <= leastFrom[offset]!)) {
-      const sums = { reference: running.subarray(offset), conversations: own.conversations, ownIncluded: !isTrimmed };
-      return evaluate(cluster, { reference: reference.subarray(offset), sums }, params);
+      // Most series span the whole reference: no view of it per series then.
+      const sums = { reference: offset === 0 ? running : running.subarray(offset), conversations: own.conversations, ownIncluded: !isTrimmed };
+      return evaluate(c.id, columns, prior, { reference: offset === 0 ? reference : reference.subarray(offset), sums }, params);
     }
-    return evaluate(cluster, { reference: ownReference(columns, reference, isTrimmed) }, params);
+    return evaluate(c.id, columns, prior, { reference: ownReference(columns, reference, isTrimmed) }, params);
   });
   const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
   const significant = correct(evaluations.map((e) => e.pValue), params.alpha);

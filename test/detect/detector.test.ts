@@ -145,6 +145,22 @@ describe('Detector', () => {
     expect(resolved[0]!.alert.observed.unique_accounts).toBeGreaterThanOrEqual(10);
   });
 
+  it('judges a cluster added to the live catalog after it started judging (the subjects it keeps between windows follow the catalog)', async () => {
+    const { detector, index } = await open();
+    const quiet = { 'c-fraud': 2, 'c-cook': 6, 'c-code': 6, 'c-new': 2 };
+    await traffic(T0, T0 + 24 * HOUR, quiet);
+    expect(await detector.advance(T0 + 24 * HOUR)).toEqual([]);
+    await traffic(T0 + 24 * HOUR, T0 + 25 * HOUR, quiet);
+    expect(await detector.advance(T0 + 25 * HOUR)).toEqual([]);
+    // As a follower adds a cluster the leader stored (leader-loop's syncProvisional): the same catalog, one more leaf.
+    index.addLeaf(cluster('c-new', [0, 0, 0, 1], { policy_areas: ['fraud'], provisional: true }));
+    const spikeStart = T0 + 25 * HOUR;
+    // From many accounts: a rise that more people carry than usual.
+    await traffic(spikeStart, spikeStart + 2 * HOUR, { ...quiet, 'c-new': 6 }, 400);
+    const firing = (await detector.advance(spikeStart + 2 * HOUR)).filter((n) => n.alert.kind === 'spike');
+    expect(firing.map((n) => n.alert.cluster.id)).toContain('c-new');
+  });
+
   it('judges a leap of the clock a bounded stretch per pass, and all of it at the end of a replay', async () => {
     const { detector, metrics } = await open();
     await traffic(T0, T0 + 2 * HOUR, { 'c-cook': 2 });
