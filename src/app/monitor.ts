@@ -11,6 +11,7 @@ import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from
 import { EmergenceTracker } from '../detect/emergence.ts';
 import { startLeaderLoop } from '../detect/leader-loop.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
+import { sharedEmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
 import type { DeadLetterSink } from '../ingest/dead-letter.ts';
 import type { Source } from '../ingest/source.ts';
@@ -84,7 +85,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
   try {
     const understanding = await createUnderstanding(config, metrics.registry, { embedder: o.embedder });
     closers.push(() => understanding.close());
-    const store = new IngestStore(db);
+    const store = new IngestStore(db, { releasedPartitions: metrics.stalePartitionsReleased });
     const detectionStore = new DetectionStore(db);
     const leadership: Leadership = config.store.databaseUrl ? new AdvisoryLockLeadership(config.store.databaseUrl) : new SingleProcessLeadership();
     closers.push(() => leadership.close());
@@ -127,6 +128,8 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }), fence: leadership.fenced ? () => leadership.epoch() : undefined }), config.retention.intervalSeconds * 1000, logger)
       : undefined;
     let clockMs = await store.eventClock(o.consumer);
+    // The emergence worker thread, stopped once the loop (closed before it) has finished its last check.
+    closers.push(() => sharedEmergenceScorer.close());
     const loop = startLeaderLoop({
       leadership,
       index: () => understanding.index,

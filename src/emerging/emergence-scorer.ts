@@ -54,6 +54,20 @@ export function packWindow(points: readonly RecentPoint[]): PackedWindow {
 /** emergingGroups threw in the worker (it would here too). */
 class ScoringFailed extends Error {}
 
+/** The worker could not score the window: did not start, stopped or crashed. Its message is ours, never a foreign error's. */
+class WorkerUnavailable extends Error {}
+
+/**
+ * What the log may say of a failure: our own message, else only the error's class. A foreign
+ * message can quote the window it choked on — V8's DataCloneError prints the value it could not
+ * send — and the window holds id hashes and summary words.
+ */
+export function failureOf(error: unknown): string {
+  if (error instanceof WorkerUnavailable) return error.message;
+  const name = error instanceof Error ? error.name : '';
+  return /^[A-Za-z]{1,60}$/.test(name) ? name : 'Error';
+}
+
 export class EmergenceScorer {
   private worker: Worker | null = null;
   private ready: Promise<boolean> | null = null;
@@ -74,7 +88,7 @@ export class EmergenceScorer {
       // The maths itself failed (as it would here): no second try.
       if (error instanceof ScoringFailed) throw error;
       this.failures += 1;
-      logger?.warn({ err: (error as Error).message, failures: this.failures }, 'emergence worker failed: scoring this window on the main thread');
+      logger?.warn({ err: failureOf(error), failures: this.failures }, 'emergence worker failed: scoring this window on the main thread');
       return emergingGroups(points, opts);
     }
   }
@@ -95,10 +109,10 @@ export class EmergenceScorer {
     try {
       if (!(await this.ready)) {
         await this.close();
-        throw new Error('the worker did not start');
+        throw new WorkerUnavailable('the worker did not start');
       }
       // Stopped since it was ready: nothing would answer.
-      if (this.worker !== worker) throw new Error('the worker stopped');
+      if (this.worker !== worker) throw new WorkerUnavailable('the worker stopped');
       const window = packWindow(points);
       const id = this.nextId++;
       return await new Promise<ScoredWindow>((resolve, reject) => {
@@ -135,10 +149,10 @@ export class EmergenceScorer {
         this.worker = null;
         this.ready = null;
       }
-      for (const [, call] of this.pending) call.reject(new Error(why));
+      for (const [, call] of this.pending) call.reject(new WorkerUnavailable(why));
       this.pending.clear();
     };
-    worker.on('error', (e: Error) => gone(e.message));
+    worker.on('error', (e: Error) => gone(`the worker crashed (${failureOf(e)})`));
     worker.on('exit', (code) => gone(started ? `the worker stopped (exit ${code})` : 'the worker did not start'));
     worker.unref();
     return worker;

@@ -32,6 +32,11 @@ export class PipelineMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly stalePartitionsReleased = new Counter({
+    name: 'clio_stale_partitions_released_total',
+    help: 'Stored partitions the consumer group no longer reads (another topic, a partition gone) released from holding the event clock back.',
+    registers: [this.registry],
+  });
   readonly lag = new Gauge({
     name: 'clio_consumer_lag',
     help: 'Records behind the partition high watermark after the last applied chunk.',

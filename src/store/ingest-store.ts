@@ -86,7 +86,8 @@ export interface ClusterBucketCount {
  * Writes are batched through `unnest` (an order of magnitude faster than per-row statements).
  */
 export class IngestStore {
-  constructor(private readonly db: SqlClient) {}
+  /** @param options.releasedPartitions counts the stale partition rows recordAssignment releases (clio_stale_partitions_released_total). */
+  constructor(private readonly db: SqlClient, private readonly options: { releasedPartitions?: { inc(rows: number): void } } = {}) {}
 
   get description(): string {
     return this.db.description;
@@ -116,7 +117,7 @@ export class IngestStore {
    */
   async recordAssignment(consumer: string, topic: string, partitions: readonly AssignedPartition[], topicPartitions?: readonly number[]): Promise<Array<{ topic: string; partition: number }>> {
     if (partitions.length === 0 && !topicPartitions) return [];
-    return this.db.transaction(async (tx) => {
+    const outcome = await this.db.transaction(async (tx) => {
       const released = topicPartitions
         ? await tx.query<{ topic: string; partition: number }>(
           `UPDATE source_offsets SET behind = false WHERE consumer = $1 AND behind AND NOT (topic = $2 AND partition = ANY($3::int[]))
@@ -142,6 +143,9 @@ export class IngestStore {
       );
       return released.map((r) => ({ topic: r.topic, partition: Number(r.partition) }));
     });
+    // Counted once committed: a rolled-back assignment released nothing.
+    if (outcome.length > 0) this.options.releasedPartitions?.inc(outcome.length);
+    return outcome;
   }
 
   /** The subset of ids not counted yet: lets the pipeline skip expensive work on redeliveries. */
@@ -294,14 +298,30 @@ export async function languageMixOf(
 
 type Tx = Parameters<Parameters<SqlClient['transaction']>[0]>[0];
 
+/**
+ * Rows per multi-row statement of a chunk. The embedded store runs each statement to the end on the
+ * event loop, and a chunk's writes in one chain of awaits held it for the whole chunk: up to 2 s in
+ * the soak, mostly one INSERT of ~7,000 distinct-account rows into a growing index. Bounded
+ * statements with a turn of the loop before each (pglite-client.ts) hold it ~50 ms instead, for the
+ * same throughput; to PostgreSQL it is a few more round trips per chunk.
+ */
+export const ROWS_PER_STATEMENT = 500;
+
+/** Runs one statement per slice of at most ROWS_PER_STATEMENT rows (in the caller's transaction), concatenating what they return. */
+async function inSlices<T, R>(rows: readonly T[], statement: (slice: T[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(...(await statement(rows.slice(i, i + ROWS_PER_STATEMENT))));
+  return out;
+}
+
 /** Records the ids as seen and returns the conversations whose id was new (first occurrence only). */
 async function insertUnseen(tx: Tx, conversations: CountedConversation[]): Promise<CountedConversation[]> {
   if (conversations.length === 0) return [];
-  const inserted = await tx.query<{ id_hash: string }>(
+  const inserted = await inSlices(conversations, (slice) => tx.query<{ id_hash: string }>(
     `INSERT INTO seen_conversations (id_hash, event_time)
      SELECT * FROM unnest($1::text[], $2::timestamptz[]) ON CONFLICT (id_hash) DO NOTHING RETURNING id_hash`,
-    [conversations.map((c) => c.idHash), conversations.map((c) => new Date(c.eventTimeMs).toISOString())],
-  );
+    [slice.map((c) => c.idHash), slice.map((c) => new Date(c.eventTimeMs).toISOString())],
+  ));
   const isNew = new Set(inserted.map((r) => r.id_hash));
   return conversations.filter((c) => isNew.delete(c.idHash));
 }
@@ -333,11 +353,11 @@ async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs:
     for (const [cluster, product] of segmentsOf(c)) quads.set([cluster, product, bucket, c.accountHash].join(sep), [cluster, product, bucket, c.accountHash]);
   }
   const quadList = [...quads.values()];
-  const newAccounts = await tx.query<{ cluster_id: string; product: string; bucket_start: Date }>(
+  const newAccounts = await inSlices(quadList, (slice) => tx.query<{ cluster_id: string; product: string; bucket_start: Date }>(
     `INSERT INTO cluster_accounts (cluster_id, product, bucket_start, account_hash)
      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) ON CONFLICT DO NOTHING RETURNING cluster_id, product, bucket_start`,
-    [quadList.map((q) => q[0]), quadList.map((q) => q[1]), quadList.map((q) => iso(q[2])), quadList.map((q) => q[3])],
-  );
+    [slice.map((q) => q[0]), slice.map((q) => q[1]), slice.map((q) => iso(q[2])), slice.map((q) => q[3])],
+  ));
 
   const perKey = new Map<string, { clusterId: string; product: string; bucket: number; conversations: number; accounts: number }>();
   const entry = (clusterId: string, product: string, bucket: number) => {
@@ -348,15 +368,14 @@ async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs:
   };
   for (const c of conversations) for (const [cluster, product] of segmentsOf(c)) entry(cluster, product, bucketOf(c.eventTimeMs)).conversations += 1;
   for (const r of newAccounts) entry(r.cluster_id, r.product, new Date(r.bucket_start).getTime()).accounts += 1;
-  const rows = [...perKey.values()];
-  await tx.query(
+  await inSlices([...perKey.values()], (rows) => tx.query(
     `INSERT INTO cluster_counts (cluster_id, product, bucket_start, conversations, unique_accounts)
      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::bigint[])
      ON CONFLICT (cluster_id, product, bucket_start) DO UPDATE SET
        conversations = cluster_counts.conversations + excluded.conversations,
        unique_accounts = cluster_counts.unique_accounts + excluded.unique_accounts`,
     [rows.map((r) => r.clusterId), rows.map((r) => r.product), rows.map((r) => iso(r.bucket)), rows.map((r) => r.conversations), rows.map((r) => r.accounts)],
-  );
+  ));
 
   const traffic = new Map<string, { product: string; bucket: number; conversations: number }>();
   for (const c of conversations) {
@@ -367,19 +386,16 @@ async function addCounts(tx: Tx, conversations: CountedConversation[], bucketMs:
       traffic.set(key, t);
     }
   }
-  const trafficRows = [...traffic.values()];
-  await tx.query(
+  await inSlices([...traffic.values()], (trafficRows) => tx.query(
     `INSERT INTO traffic_counts (product, bucket_start, conversations) SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
      ON CONFLICT (product, bucket_start) DO UPDATE SET conversations = traffic_counts.conversations + excluded.conversations`,
     [trafficRows.map((t) => t.product), trafficRows.map((t) => iso(t.bucket)), trafficRows.map((t) => t.conversations)],
-  );
+  ));
 }
 
 /** Every conversation with a request facet joins the recent window (detection thins it to a bounded sample at bucket close). */
 async function insertRecent(tx: Tx, conversations: CountedConversation[]): Promise<void> {
-  const recent = conversations.filter((c) => c.request);
-  if (recent.length === 0) return;
-  await tx.query(
+  await inSlices(conversations.filter((c) => c.request), (recent) => tx.query(
     `INSERT INTO recent_conversations (id_hash, event_time, account_hash, nearest_cluster, embedding, summary_words)
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bytea[], $6::text[]) ON CONFLICT (id_hash) DO NOTHING`,
     [
@@ -390,7 +406,7 @@ async function insertRecent(tx: Tx, conversations: CountedConversation[]): Promi
       recent.map((c) => encodeEmbedding(c.request!.embedding)),
       recent.map((c) => c.request!.summaryWords),
     ],
-  );
+  ));
 }
 
 async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promise<number | null> {

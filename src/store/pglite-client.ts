@@ -7,6 +7,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { StoreError } from '../errors.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
+/** setImmediate as loaded: a test's fake timers must not stall the store's queries. */
+const nextTurn = setImmediate;
+
 /** In-memory PGlite instead of a folder: for unit tests and throwaway runs. */
 export const MEMORY_STORE = ':memory:';
 
@@ -25,6 +28,10 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   }
   const wrap = (x: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     async query<Row>(text: string, params?: unknown[]) {
+      // PGlite runs each statement synchronously on this thread, and a chain of awaited statements
+      // (a transaction) lets only microtasks in between: a turn of the event loop before each one lets
+      // timers, I/O and /healthz run between the statements of a long transaction.
+      await new Promise((resolve) => nextTurn(resolve));
       return (await x.query<Row>(text, params)).rows;
     },
     async exec(text: string) {

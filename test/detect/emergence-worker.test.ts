@@ -6,27 +6,16 @@ import { TermNamer } from '../../src/catalog/naming.ts';
 import { EmergenceTracker } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
-import { parseRules, type Rule } from '../../src/rules/rules.ts';
 import type { DetectionStore } from '../../src/store/detection-store.ts';
 import type { RecentConversation } from '../../src/store/ingest-store.ts';
 import { seededRandom } from '../../src/util/random.ts';
+import { EMERGING_RULE } from '../helpers/emerging-rule.ts';
 import { randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 512;
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-20T00:00:00Z');
-const RULE: Rule = parseRules(
-  `
-rules:
-  - name: new-patterns
-    kind: emerging
-    description: New patterns.
-    min_accounts: 10
-    emerging: { horizon: 6h, min_similarity: 0.65 }
-`,
-  'rules.yaml',
-  { bucketSeconds: 300, minAccounts: 10, minConversations: 20, floor: { minAccounts: 5, minConversations: 10 } },
-).rules[0]!;
+const RULE = EMERGING_RULE;
 
 /**
  * `n` stored recent conversations over the 6-hour horizon (all within the window's per-slice cap),

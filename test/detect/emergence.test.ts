@@ -17,6 +17,7 @@ import { IngestStore, type CountedConversation } from '../../src/store/ingest-st
 import { migrate } from '../../src/store/migrate.ts';
 import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
+import { EMERGING_RULE, RULE_LIMITS } from '../helpers/emerging-rule.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
 
 const DIM = 32;
@@ -24,19 +25,8 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const BUCKET = 5 * MIN;
 const T0 = Date.parse('2026-11-20T00:00:00Z');
-const LIMITS = { bucketSeconds: 300, minAccounts: 10, minConversations: 20, floor: { minAccounts: 5, minConversations: 10 } };
-const RULE: Rule = parseRules(
-  `
-rules:
-  - name: new-patterns
-    kind: emerging
-    description: New patterns.
-    min_accounts: 10
-    emerging: { horizon: 6h, min_similarity: 0.65 }
-`,
-  'rules.yaml',
-  LIMITS,
-).rules[0]!;
+const LIMITS = RULE_LIMITS;
+const RULE = EMERGING_RULE;
 
 /** Known traffic: 30 topics, loose clumps; the catalog's leaves are their centres. */
 const random = seededRandom(21);

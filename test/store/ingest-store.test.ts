@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.ts';
-import { IngestStore, clockOf, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { IngestStore, ROWS_PER_STATEMENT, clockOf, decodeEmbedding, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { storeBackends } from '../helpers/stores.ts';
 
@@ -156,6 +157,106 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     await chunk(4n, [ahead + 60_000, ahead + 120_000, ahead + 180_000]);
     expect(await store.maxEventTime()).toBe(ahead + 180_000);
   });
+
+  // A chunk is written in several statements of bounded rows (the embedded store's event loop): it
+  // must count exactly as one statement would, ids and distinct accounts alike across statements.
+  it('applies a chunk larger than one statement exactly: ids, distinct accounts and counts across statements', async () => {
+    const n = ROWS_PER_STATEMENT * 2 + 100;
+    const conversations: CountedConversation[] = Array.from({ length: n }, (_, i) => ({
+      ...conv(i, `big-${i % 700}`, `big-${i % 3}`, T0 + (40 + (i % 2)) * BUCKET, BigInt(i)),
+      idHash: `big-id-${i}`,
+      product: i % 5 === 0 ? 'api' : null,
+    }));
+    // The first conversation's id again in the last statement's rows: a duplicate, counted once.
+    conversations[n - 1] = { ...conversations[n - 1]!, idHash: conversations[0]!.idHash };
+    const outcome = await store.applyChunk({ consumer: 'big', topic: 't', partition: 0, nextOffset: BigInt(n), bucketMs: BUCKET, conversations, deadLetters: [] });
+    expect(outcome).toMatchObject({ counted: n - 1, duplicates: 1, alreadyApplied: 0 });
+
+    const expected = (product: string | null) => {
+      const cells = new Map<string, { clusterId: string; bucketStartMs: number; conversations: number; accounts: Set<string> }>();
+      for (const c of conversations.slice(0, n - 1)) {
+        if (product !== null && c.product !== product) continue;
+        const key = `${c.clusterId}/${c.eventTimeMs}`;
+        const cell = cells.get(key) ?? { clusterId: c.clusterId, bucketStartMs: c.eventTimeMs, conversations: 0, accounts: new Set<string>() };
+        cell.conversations += 1;
+        cell.accounts.add(c.accountHash);
+        cells.set(key, cell);
+      }
+      return [...cells.values()]
+        .map(({ accounts, ...cell }) => ({ ...cell, uniqueAccounts: accounts.size }))
+        .sort((a, b) => a.clusterId.localeCompare(b.clusterId) || a.bucketStartMs - b.bucketStartMs);
+    };
+    const big = (rows: Awaited<ReturnType<IngestStore['clusterCounts']>>) => rows.filter((r) => r.clusterId.startsWith('big-'));
+    // More distinct (cluster, segment, bucket, account) rows than one statement holds.
+    expect(expected(null).reduce((sum, c) => sum + c.uniqueAccounts, 0)).toBeGreaterThan(ROWS_PER_STATEMENT);
+    expect(big(await store.clusterCounts())).toEqual(expected(null));
+    expect(big(await store.clusterCounts('api'))).toEqual(expected('api'));
+    expect(await store.unseen(conversations.map((c) => c.idHash))).toEqual(new Set());
+    expect(await store.resumeOffset('big', 't', 0)).toBe(BigInt(n));
+  });
+
+  it('writes nothing of a chunk larger than one statement when a later statement fails (one transaction)', async () => {
+    const n = ROWS_PER_STATEMENT * 2 + 100;
+    const conversations = Array.from({ length: n }, (_, i) => ({ ...conv(i, `fail-${i}`, 'fail', T0, BigInt(i)), idHash: `fail-id-${i}` }));
+    // Only the last rows' statement fails: the ones before it have already run in the transaction.
+    conversations[n - 1] = { ...conversations[n - 1]!, eventTimeMs: Number.NaN };
+    await expect(store.applyChunk({ consumer: 'fail', topic: 't', partition: 0, nextOffset: BigInt(n), bucketMs: BUCKET, conversations, deadLetters: [] })).rejects.toThrow();
+    expect(await store.unseen([conversations[0]!.idHash, conversations[ROWS_PER_STATEMENT]!.idHash])).toHaveProperty('size', 2);
+    expect((await store.clusterCounts()).filter((c) => c.clusterId === 'fail')).toEqual([]);
+    expect(await store.resumeOffset('fail', 't', 0)).toBeNull();
+  });
+});
+
+/** Counts turns of the event loop (setImmediate) until stopped, and the longest time between two turns. */
+function loopWatch() {
+  let turns = 0;
+  let longestMs = 0;
+  let last = performance.now();
+  let running = true;
+  const spin = () => {
+    if (!running) return;
+    const now = performance.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+    turns += 1;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  return { stop: () => ((running = false), { turns, longestMs }) };
+}
+
+// PGlite runs every statement synchronously on the event loop. A chunk's writes used to be a few
+// large statements in one chain of awaits (microtasks only): in a long soak, applying one chunk held
+// the loop for seconds (/healthz, Kafka heartbeats and timers all waited). Bounded statements with a
+// turn of the loop between them keep it answering, still in one transaction.
+describe('IngestStore on embedded PGlite and the event loop', () => {
+  let db: SqlClient;
+  beforeAll(async () => {
+    db = await openPglite(MEMORY_STORE);
+    await migrate(db);
+  }, 120_000);
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('keeps the event loop turning while a large chunk with many distinct accounts is applied', async () => {
+    const store = new IngestStore(db);
+    const n = 4000;
+    const conversations: CountedConversation[] = Array.from({ length: n }, (_, i) => ({
+      ...conv(i, `acct-${(i * 7919) % 3000}`, `c-${i % 12}`, T0 + i * 600, BigInt(i)),
+      ancestorIds: [`p-${i % 3}`], product: ['api', 'app', 'code'][i % 3]!, language: ['en', 'fr', 'de', 'es'][i % 4]!,
+    }));
+    const watch = loopWatch();
+    const started = performance.now();
+    const outcome = await store.applyChunk({ consumer: 'loop', topic: 't', partition: 0, nextOffset: BigInt(n), bucketMs: BUCKET, conversations, deadLetters: [] });
+    const tookMs = performance.now() - started;
+    const { turns, longestMs } = watch.stop();
+    expect(outcome.counted).toBe(n);
+    // In one chain of statements the loop turns at most once or twice; between bounded statements it
+    // turns dozens of times, and no single hold is more than a small part of the whole write.
+    expect(turns).toBeGreaterThan(20);
+    expect(longestMs).toBeLessThan(tookMs / 4);
+  }, 120_000);
 });
 
 describe('clockOf', () => {

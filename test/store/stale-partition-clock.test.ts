@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineMetrics, sumMetric } from '../../src/pipeline/metrics.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { IngestStore } from '../../src/store/ingest-store.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
@@ -15,11 +16,17 @@ describe.each(storeBackends)('stale partition rows and the event clock on %s', (
   let store: IngestStore;
   let db: SqlClient;
   let cleanup: () => Promise<void>;
+  const metrics = new PipelineMetrics({ processMetrics: false });
+  /** clio_stale_partitions_released_total as /metrics shows it. */
+  const releasedMetric = async () => {
+    const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('clio_stale_partitions_released_total '));
+    return Number(line?.split(' ')[1]);
+  };
 
   beforeAll(async () => {
     ({ db, cleanup } = await open());
     await migrate(db);
-    store = new IngestStore(db);
+    store = new IngestStore(db, { releasedPartitions: metrics.stalePartitionsReleased });
   });
   afterAll(async () => {
     await store.close();
@@ -41,14 +48,19 @@ describe.each(storeBackends)('stale partition rows and the event clock on %s', (
     // Assigned `new` without the topic's partitions (a source that cannot tell): nothing is released.
     expect(await store.recordAssignment('moved', 'new', [{ partition: 0, position: 1n, highWatermark: 1n }])).toEqual([]);
     expect(await store.eventClock('moved')).toBeNull();
+    expect(await releasedMetric()).toBe(0);
 
     const released = await store.recordAssignment('moved', 'new', [{ partition: 0, position: 1n, highWatermark: 1n }], [0]);
     expect(released.sort((a, b) => a.partition - b.partition)).toEqual([{ topic: 'old', partition: 0 }, { topic: 'old', partition: 1 }]);
     expect(await store.eventClock('moved')).toBe(T0 + 5 * HOUR);
+    // Counted in clio_stale_partitions_released_total, one per row: no label names a topic or partition.
+    expect(await releasedMetric()).toBe(2);
+    expect((await metrics.stalePartitionsReleased.get()).values).toEqual([{ value: 2, labels: {} }]);
     // The old offsets stay: should the group come back to `old`, it resumes where it stopped.
     expect(await store.resumeOffset('moved', 'old', 1)).toBe(1n);
     // Nothing left to release the next time.
     expect(await store.recordAssignment('moved', 'new', [], [0])).toEqual([]);
+    expect(await sumMetric(metrics.stalePartitionsReleased)).toBe(2);
   });
 
   it('partitions of a topic re-created smaller are released; partitions assigned to other members are not', async () => {
@@ -57,6 +69,7 @@ describe.each(storeBackends)('stale partition rows and the event clock on %s', (
     // A member assigned nothing (more members than partitions) still knows the topic's partitions.
     const released = await store.recordAssignment('shrunk', 't', [], [0, 1, 2]);
     expect(released.map((r) => r.partition).sort()).toEqual([3, 4, 5]);
+    expect(await releasedMetric()).toBe(5);
     // Partitions 0–2 belong to other members, still behind: the slowest holds the clock.
     expect(await store.eventClock('shrunk')).toBe(T0);
   });

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startMonitor } from '../../src/app/monitor.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { sharedEmergenceScorer } from '../../src/emerging/emergence-scorer.ts';
+import type { DeadLetter, DeadLetterSink } from '../../src/ingest/dead-letter.ts';
+import type { AssignmentHandler, ChunkHandler, Source } from '../../src/ingest/source.ts';
+import { createLogger } from '../../src/log.ts';
+import type { Notifier, SentMessage } from '../../src/notify/notifier.ts';
+import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
+import { memoryStream } from '../helpers/canary.ts';
+
+class NoAlerts implements Notifier {
+  readonly name = 'none';
+  async send(): Promise<SentMessage> {
+    return { channel: 'none', messageRef: '0' };
+  }
+  async close(): Promise<void> {}
+}
+
+class NoDeadLetters implements DeadLetterSink {
+  async write(_letters: DeadLetter[]): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+/**
+ * A group that read topic `old` (partition 0 assigned, never applied: behind, no clock) and is then
+ * reassigned to `new`, whose only partition is 0: the old row is stale and released. No records.
+ */
+class MovingSource implements Source {
+  readonly description = 'a source moved from one topic to another';
+  async run(_handle: ChunkHandler, onAssignment?: AssignmentHandler): Promise<void> {
+    await onAssignment?.([{ topic: 'old', partition: 0, position: '0', highWatermark: '10' }], { topic: 'old', partitions: [0] });
+    await onAssignment?.([{ topic: 'new', partition: 0, position: '0', highWatermark: '0' }], { topic: 'new', partitions: [0] });
+  }
+  async stop(): Promise<void> {}
+  isReady(): boolean {
+    return true;
+  }
+}
+
+describe('the monitor, wired', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clio-monitor-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts released stale partition rows in clio_stale_partitions_released_total and closes the emergence worker at stop', async () => {
+    const config = loadConfig({ overrides: { store: { dataDir: join(dir, 'store') }, privacy: { accountHashSecret: 'monitor-test-secret-0123456789' } } });
+    const metrics = new PipelineMetrics({ processMetrics: false });
+    const closeScorer = vi.spyOn(sharedEmergenceScorer, 'close');
+    try {
+      const monitor = await startMonitor({
+        config, logger: createLogger('info', memoryStream()), metrics, source: new MovingSource(), deadLetters: new NoDeadLetters(),
+        consumer: 'moving', notifier: new NoAlerts(),
+      });
+      try {
+        await monitor.done;
+        expect(await metrics.registry.metrics()).toMatch(/^clio_stale_partitions_released_total 1$/m);
+        expect(closeScorer).not.toHaveBeenCalled();
+      } finally {
+        await monitor.stop();
+      }
+      expect(closeScorer).toHaveBeenCalledTimes(1);
+    } finally {
+      closeScorer.mockRestore();
+    }
+  }, 120_000);
+});
