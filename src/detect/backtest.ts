@@ -54,6 +54,11 @@ export interface BacktestOptions {
   logger: Logger;
   /** Counts already read (snapshotFor) for several backtests over the same period. */
   snapshot?: CountsSnapshot;
+  /**
+   * Counts kept between backtests (backtestSets): a backtest reads only what the kept snapshot
+   * cannot answer. `closedThroughMs` is the store's watermark now (buckets before it are closed).
+   */
+  counts?: { cache: CountsCache; closedThroughMs: number };
 }
 
 export interface BacktestResult {
@@ -94,8 +99,10 @@ export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: read
   // Started first: the workers load their modules while this thread reads the store.
   const pool = judgedSets > 1 ? await startPool(judgedSets, o.logger) : null;
   try {
-    // One read of the stored counts serves every set.
-    const snapshot = o.snapshot ?? emptySnapshotFor(sets.map((set) => set.rules), o.fromMs, o.toMs, o.bucketMs);
+    // One read of the stored counts serves every set; with a cache, only what it does not hold yet.
+    const wanted = snapshotSpan(sets.map((set) => set.rules), o.fromMs, o.bucketMs);
+    const lease = o.snapshot || !o.counts ? null : o.counts.cache.take(wanted.products, wanted.fromMs, o.toMs, o.bucketMs, { closedThroughMs: o.counts.closedThroughMs, catalogVersion: o.catalog.version });
+    const snapshot = o.snapshot ?? lease?.snapshot ?? CountsSnapshot.empty(wanted.products, wanted.fromMs, o.toMs, o.bucketMs);
     const plans: Array<PlannedBacktest | null> = [];
     for (const set of sets) plans.push(await planBacktest({ ...o, snapshot }, set));
     const real = new DetectionStore(o.db);
@@ -112,6 +119,8 @@ export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: read
       } finally {
         await read;
       }
+      // Read in full (a failed read threw above): the next backtest may start from it.
+      lease?.keep();
       if (results) {
         let next = 0;
         return plans.map((p) => (p ? results[next++]! : { alerts: [], notifications: [] }));
@@ -119,6 +128,7 @@ export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: read
     } else if (filling) {
       await snapshot.fill(o.db);
     }
+    lease?.keep();
     const out: BacktestResult[] = [];
     for (const p of plans) out.push(p ? await runBacktest(p.plan, p.snapshot, access, o.logger) : { alerts: [], notifications: [] });
     return out;
@@ -257,9 +267,14 @@ export function snapshotFor(db: SqlClient, ruleSets: ReadonlyArray<readonly Rule
 
 /** snapshotFor's snapshot before its counts are read (fill). */
 function emptySnapshotFor(ruleSets: ReadonlyArray<readonly Rule[]>, fromMs: number, toMs: number, bucketMs: number): CountsSnapshot {
+  const span = snapshotSpan(ruleSets, fromMs, bucketMs);
+  return CountsSnapshot.empty(span.products, span.fromMs, toMs, bucketMs);
+}
+
+/** The segments these rule sets read, and the first bucket their judgement at fromMs reads. */
+function snapshotSpan(ruleSets: ReadonlyArray<readonly Rule[]>, fromMs: number, bucketMs: number): { products: string[]; fromMs: number } {
   const rules = ruleSets.flatMap((set) => backtestableRules(set));
-  const products = [ALL_PRODUCTS, ...rules.map((r) => ruleSegment(r.match))];
-  return CountsSnapshot.empty(products, floorTo(fromHorizon(rules, fromMs), bucketMs), toMs, bucketMs);
+  return { products: [...new Set([ALL_PRODUCTS, ...rules.map((r) => ruleSegment(r.match))])], fromMs: floorTo(fromHorizon(rules, fromMs), bucketMs) };
 }
 
 /** The earliest bucket any rule's judgement at fromMs reads (the detector's own span: history, guard and window). */
@@ -307,6 +322,18 @@ export class CountsSnapshot {
     private readonly columns: Map<string, Map<string, Float64Array>>,
   ) {}
 
+  /** Per product, the span [from, to) whose counts were taken from another snapshot (copyFrom): fill skips it. */
+  private readonly copied = new Map<string, readonly [number, number]>();
+
+  private get length(): number {
+    return Math.max(0, Math.ceil((this.toMs - this.fromMs) / this.bucketMs));
+  }
+
+  /** A column of the snapshot's length in shared memory: the worker threads judging the sets (backtestSets) read it without a copy. */
+  private newColumn(): Float64Array {
+    return new Float64Array(new SharedArrayBuffer(this.length * Float64Array.BYTES_PER_ELEMENT));
+  }
+
   static empty(products: readonly string[], fromMs: number, toMs: number, bucketMs: number): CountsSnapshot {
     return new CountsSnapshot(fromMs, toMs, bucketMs, fromMs, new Map([...new Set(products)].map((p) => [p, new Map<string, Float64Array>()])));
   }
@@ -319,14 +346,12 @@ export class CountsSnapshot {
 
   /** Reads the counts, a day at a time in event-time order; `onChunk` hears of each day read and the columns it added. */
   async fill(db: SqlClient, onChunk?: (loadedThroughMs: number, added: NewColumns) => void): Promise<void> {
-    const { fromMs, toMs, bucketMs } = this;
-    const length = Math.max(0, Math.ceil((toMs - fromMs) / bucketMs));
+    const { fromMs, toMs, bucketMs, length } = this;
     let added: NewColumns = [];
     const columnsOf = (product: string, byId: Map<string, Float64Array>) => (id: string): Float64Array => {
       let column = byId.get(id);
       if (!column) {
-        // Shared memory: the worker threads judging the sets (backtestSets) read the columns without a copy.
-        byId.set(id, (column = new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT))));
+        byId.set(id, (column = this.newColumn()));
         added.push([product, id, column]);
       }
       return column;
@@ -335,21 +360,23 @@ export class CountsSnapshot {
     const index = `floor((date_part('epoch', bucket_start) - $4) / $5)::bigint::text`;
     for (let start = fromMs; start < toMs; start += SNAPSHOT_CHUNK_MS) {
       const end = Math.min(toMs, start + SNAPSHOT_CHUNK_MS);
-      const params = (product: string) => [product, new Date(start).toISOString(), new Date(end).toISOString(), fromMs / 1000, bucketMs / 1000];
       for (const [product, byId] of this.columns) {
         const columnOf = columnsOf(product, byId);
-        const [clusters] = await db.query<{ counts: string | null }>(
-          `SELECT string_agg(${index} || ':' || conversations::text || ':' || cluster_id, ',') AS counts
-           FROM cluster_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
-          params(product),
-        );
-        if (clusters?.counts) parseRecords(clusters.counts, length, columnOf);
-        const [traffic] = await db.query<{ counts: string | null }>(
-          `SELECT string_agg(${index} || ':' || conversations::text || ':', ',') AS counts
-           FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
-          params(product),
-        );
-        if (traffic?.counts) parseRecords(traffic.counts, length, columnOf);
+        for (const [a, b] of this.unread(product, start, end)) {
+          const params = [product, new Date(a).toISOString(), new Date(b).toISOString(), fromMs / 1000, bucketMs / 1000];
+          const [clusters] = await db.query<{ counts: string | null }>(
+            `SELECT string_agg(${index} || ':' || conversations::text || ':' || cluster_id, ',') AS counts
+             FROM cluster_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
+            params,
+          );
+          if (clusters?.counts) parseRecords(clusters.counts, length, columnOf);
+          const [traffic] = await db.query<{ counts: string | null }>(
+            `SELECT string_agg(${index} || ':' || conversations::text || ':', ',') AS counts
+             FROM traffic_counts WHERE product = $1 AND bucket_start >= $2 AND bucket_start < $3`,
+            params,
+          );
+          if (traffic?.counts) parseRecords(traffic.counts, length, columnOf);
+        }
       }
       this.loadedThroughMs = end;
       onChunk?.(end, added);
@@ -358,6 +385,44 @@ export class CountsSnapshot {
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.loadedThroughMs = toMs;
+  }
+
+  /** The parts of [start, end) of a product that fill must read: all of it but what copyFrom took. */
+  private unread(product: string, start: number, end: number): Array<[number, number]> {
+    const copied = this.copied.get(product);
+    if (!copied) return [[start, end]];
+    const [from, to] = copied;
+    const parts: Array<[number, number]> = [];
+    if (start < Math.min(end, from)) parts.push([start, Math.min(end, from)]);
+    if (Math.max(start, to) < end) parts.push([Math.max(start, to), end]);
+    return parts;
+  }
+
+  /**
+   * Takes a product's counts of [fromMs, toMs) from another snapshot read over the same bucket grid
+   * (CountsCache) instead of reading them: fill reads the rest. Before fill only; once per product.
+   */
+  copyFrom(source: CountsSnapshot, product: string, fromMs: number, toMs: number): void {
+    const from = Math.max(fromMs, this.fromMs, source.fromMs);
+    const to = Math.min(toMs, this.toMs, source.toMs, source.loadedThroughMs);
+    const byId = this.columns.get(product);
+    const sourceById = source.columns.get(product);
+    if (to <= from || !byId || !sourceById || this.copied.has(product) || this.loadedThroughMs > this.fromMs) return;
+    const { bucketMs } = this;
+    if (source.bucketMs !== bucketMs || (from - this.fromMs) % bucketMs !== 0 || (from - source.fromMs) % bucketMs !== 0) return;
+    const first = (from - source.fromMs) / bucketMs;
+    const at = (from - this.fromMs) / bucketMs;
+    const last = Math.min(Math.ceil((to - source.fromMs) / bucketMs), first + this.length - at);
+    for (const [id, column] of sourceById) {
+      let mine = byId.get(id);
+      if (!mine) byId.set(id, (mine = this.newColumn()));
+      mine.set(column.subarray(first, last), at);
+    }
+    this.copied.set(product, [from, source.fromMs + last * bucketMs]);
+  }
+
+  products(): string[] {
+    return [...this.columns.keys()];
   }
 
   /** Columns another thread's reading added (its onChunk), and how far it has read. */
@@ -400,6 +465,141 @@ export class CountsSnapshot {
   columnsOf(product: string): CountColumns | null {
     const byId = this.columns.get(product);
     return byId ? { originMs: this.fromMs, bucketMs: this.bucketMs, columns: byId } : null;
+  }
+}
+
+/** A backtest reads again the counts of buckets this close to the watermark when it read them: where late conversations land. */
+const RECENT_REREAD_MS = 6 * 3600_000;
+/** How long counts read are reused at most: after this, a backtest reads everything again (late conversations older than RECENT_REREAD_MS). */
+const CACHE_TTL_MS = 10 * 60_000;
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The janitor's retention (config `retention`): it folds and deletes counts older than these. */
+export interface CountsRetention {
+  bucketDays: number;
+  hourlyDays: number;
+  aggregateMonths: number;
+}
+
+export interface CountsCacheOptions {
+  allowedLatenessMs: number;
+  /** Null when no janitor runs (retention disabled). */
+  retention: CountsRetention | null;
+  ttlMs?: number;
+  now?: () => number;
+}
+
+/** What a backtest knows of the store when it asks for counts. */
+export interface CountsContext {
+  /** Buckets before this are closed (the watermark), as the store says now. */
+  closedThroughMs: number;
+  /** Counts are kept for one catalog version: a new one starts afresh. */
+  catalogVersion: number;
+}
+
+interface KeptCounts {
+  snapshot: CountsSnapshot;
+  catalogVersion: number;
+  /** Counts before this were closed well before they were read (RECENT_REREAD_MS): reused as they are. */
+  settledBeforeMs: number;
+  /** When the oldest of its counts was read from the store (wall clock). */
+  readAtMs: number;
+}
+
+/**
+ * The counts of the last backtest, kept so that the next one (an analyst tuning a threshold runs
+ * several in a row) reads only what may have changed since: the buckets after those it read and the
+ * recent ones late conversations may still land in (RECENT_REREAD_MS before the watermark of the
+ * time), and those the janitor folds into hours or days or deletes by now. The rest is copied from
+ * the kept snapshot into the new one (never written in place: a backtest still judging over it is
+ * not disturbed). One snapshot is kept — the newest, as long as the longest period asked — for
+ * CACHE_TTL_MS at most after its oldest counts were read, and for one catalog version.
+ */
+export class CountsCache {
+  private kept: KeptCounts | null = null;
+  private expiry: NodeJS.Timeout | null = null;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: CountsCacheOptions) {
+    this.ttlMs = o.ttlMs ?? CACHE_TTL_MS;
+    this.now = o.now ?? Date.now;
+  }
+
+  /**
+   * The snapshot a backtest reading [fromMs, toMs) of these products fills: the kept one itself when
+   * it answers all of it as it is (nothing to read), else a new one holding the kept counts that are
+   * still right. `keep()` once it is filled offers it as the next backtest's start.
+   */
+  take(products: readonly string[], fromMs: number, toMs: number, bucketMs: number, ctx: CountsContext): { snapshot: CountsSnapshot; keep(): void } {
+    const kept = this.current(bucketMs, ctx);
+    const still = kept ? this.stillRight(kept, ctx, bucketMs) : null;
+    const keptProducts = new Set(kept?.snapshot.products() ?? []);
+    const all = products.every((p) => keptProducts.has(p));
+    if (kept && still && all && fromMs >= still.fromMs && toMs <= still.toMs) return { snapshot: kept.snapshot, keep: () => {} };
+    // A newer period than the kept one's keeps as much history as the kept one held (the longest period asked).
+    const keptSpan = kept ? kept.snapshot.toMs - kept.snapshot.fromMs : 0;
+    const from = kept && all && toMs >= kept.snapshot.toMs ? Math.min(fromMs, toMs - keptSpan) : fromMs;
+    const snapshot = CountsSnapshot.empty(products, from, toMs, bucketMs);
+    let readAtMs = this.now();
+    if (kept && still) {
+      for (const product of keptProducts) snapshot.copyFrom(kept.snapshot, product, still.fromMs, still.toMs);
+      readAtMs = kept.readAtMs;
+    }
+    const settledBeforeMs = Math.min(toMs, floorTo(ctx.closedThroughMs - RECENT_REREAD_MS, bucketMs));
+    return {
+      snapshot,
+      keep: () => {
+        if (this.kept && this.kept.snapshot.toMs > toMs) return;
+        this.hold({ snapshot, catalogVersion: ctx.catalogVersion, settledBeforeMs, readAtMs });
+      },
+    };
+  }
+
+  /** Forgets the kept counts (their memory goes with the last backtest judging over them). */
+  clear(): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
+    this.kept = null;
+  }
+
+  private hold(kept: KeptCounts): void {
+    this.clear();
+    this.kept = kept;
+    // Dropped once too old to be reused, rather than held until the next backtest.
+    this.expiry = setTimeout(() => this.clear(), Math.max(0, kept.readAtMs + this.ttlMs - this.now())).unref();
+  }
+
+  /** The kept counts if a backtest of this catalog version over this bucket grid may start from them. */
+  private current(bucketMs: number, ctx: CountsContext): KeptCounts | null {
+    const kept = this.kept;
+    if (kept && (kept.catalogVersion !== ctx.catalogVersion || kept.snapshot.bucketMs !== bucketMs || this.now() - kept.readAtMs >= this.ttlMs)) this.clear();
+    return this.kept;
+  }
+
+  /** The span of the kept counts that still is what the store holds: settled when read, and not folded by the janitor since. */
+  private stillRight(kept: KeptCounts, ctx: CountsContext, bucketMs: number): { fromMs: number; toMs: number } | null {
+    const fromMs = Math.max(kept.snapshot.fromMs, this.foldedBefore(ctx.closedThroughMs, bucketMs));
+    const toMs = Math.min(kept.settledBeforeMs, kept.snapshot.loadedThroughMs);
+    return toMs > fromMs ? { fromMs, toMs } : null;
+  }
+
+  /**
+   * Counts before this may have been folded into hours or days, or deleted, by the janitor
+   * (store/janitor.ts: its boundaries measured from the event clock, which is at most the watermark
+   * plus the allowed lateness and a bucket), rounded up to a bucket.
+   */
+  private foldedBefore(closedThroughMs: number, bucketMs: number): number {
+    const r = this.o.retention;
+    if (!r) return -Infinity;
+    const clock = closedThroughMs + this.o.allowedLatenessMs + bucketMs;
+    const boundary = Math.max(
+      floorTo(clock - r.bucketDays * DAY_MS, HOUR_MS),
+      floorTo(clock - r.hourlyDays * DAY_MS, DAY_MS),
+      floorTo(clock - r.aggregateMonths * 30 * DAY_MS, DAY_MS),
+    );
+    return Math.ceil(boundary / bucketMs) * bucketMs;
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/detect/backtest.ts';
 import { createLogger } from '../../src/log.ts';
+import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
 import { findCanary } from '../helpers/canary.ts';
 import { BUCKET, CLOSED, fixtureCatalog, fixtureRules, HOUR, SURGE_START, T0, useFedWorkbench } from './read-fixture.ts';
 
@@ -96,5 +97,27 @@ describe('POST /api/backtest', () => {
     const rows = await fixture.db.query<{ principal: string; action: string; target: string }>("SELECT principal, action, target FROM access_log WHERE action = 'backtest.run'");
     expect(rows[0]).toEqual({ principal: 'analyst-token', action: 'backtest.run', target: 'topic-rise-candidate' });
     for (const body of bodies) expect(findCanary(body)).toBeUndefined();
+  });
+
+  it('sees counts stored since the last backtest (the counts it keeps are read again where they may have changed)', async () => {
+    const body = { rules: [candidate()], ...period };
+    const before = (await post(body)).json();
+    expect(before.current.map((a: { cluster_id: string }) => a.cluster_id)).not.toContain('c-other');
+    // A rise in c-other over the last two closed hours, from many accounts, stored after that backtest.
+    const conversations: CountedConversation[] = [];
+    let k = 0;
+    for (let b = CLOSED - 2 * HOUR; b < CLOSED; b += BUCKET) {
+      for (let i = 0; i < 12; i++, k++) {
+        conversations.push({ idHash: `rise-${k}`, accountHash: `rise-acct-${k % 40}`, eventTimeMs: b + i * 20_000, clusterId: 'c-other', ancestorIds: ['p-1'], policyAreas: [], product: null, offset: BigInt(k) });
+      }
+    }
+    await new IngestStore(fixture.db).applyChunk({ consumer: 'test-rise', topic: 't', partition: 0, nextOffset: BigInt(k), bucketMs: BUCKET, conversations, deadLetters: [] });
+    const after = (await post(body)).json();
+    expect(after.current.map((a: { cluster_id: string }) => a.cluster_id)).toContain('c-other');
+    const direct = await backtest({
+      db: fixture.db, catalog: fixtureCatalog(), rules: fixtureRules(), fromMs: T0 + 12 * HOUR, toMs: CLOSED, bucketMs: BUCKET, privacy: { minAccounts: 10, minConversations: 20 },
+      policyAreas: [], logger: createLogger('silent'),
+    });
+    expect(after.current).toEqual(direct.alerts);
   });
 });

@@ -220,6 +220,12 @@ describe.skipIf(!CHROMIUM)('the dashboard in headless Chromium, against a runnin
     expect(Number(await result.getAttribute('data-current'))).toBe(fired.length);
     expect(Number(await result.getAttribute('data-candidate'))).toBe(0);
     expect(await page.locator('[data-testid=field-error]').count()).toBe(0);
+    // The emerging rules in force are not backtested, and the page says which, beside the candidate's.
+    const emerging = before.rules.filter((r: any) => r.kind === 'emerging').map((r: any) => r.name as string);
+    expect(emerging.length).toBeGreaterThan(0);
+    const notJudged = await result.getByTestId('not-backtested-current').textContent();
+    for (const name of emerging) expect(notJudged).toContain(name);
+    expect(await result.getByTestId('not-backtested-candidate').count()).toBe(0);
     await shot('05-backtest');
 
     await page.getByTestId('reason').fill('stricter during the launch');

@@ -2,13 +2,14 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/alerts/alert.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
-import { backtest, BacktestError, backtestSets, episodesOf } from '../../src/detect/backtest.ts';
+import { backtest, BacktestError, backtestSets, CountsCache, episodesOf } from '../../src/detect/backtest.ts';
 import { Detector } from '../../src/detect/detector.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseRules, type RuleSet } from '../../src/rules/rules.ts';
 import { DetectionStore } from '../../src/store/detection-store.ts';
 import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
+import { Janitor } from '../../src/store/janitor.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { storeBackends } from '../helpers/stores.ts';
@@ -208,6 +209,127 @@ describe('backtestSets', () => {
       expect(lines.join('')).not.toContain('backtest workers');
     } finally {
       await db.close();
+      await cleanup();
+    }
+  }, 240_000);
+});
+
+/** Counts of [fromMs, toMs) of the history into the store, hour by hour, as ingest writes them. */
+async function ingestHistory(db: SqlClient, fromMs: number, toMs: number, at: { offset: bigint; id: number }): Promise<void> {
+  const ingest = new IngestStore(db);
+  const phases = history();
+  for (let hour = fromMs; hour < toMs; hour += HOUR) {
+    const conversations: CountedConversation[] = [];
+    for (let b = hour; b < hour + HOUR; b += BUCKET) {
+      const phase = [...phases].reverse().find((p) => p.fromMs <= b)!;
+      for (const [clusterId, n] of Object.entries(phase.perBucket)) {
+        for (let i = 0; i < n; i++) {
+          const k = at.id++;
+          conversations.push({
+            idHash: `h${k}`, accountHash: `a${k % phase.accounts}`, eventTimeMs: b + Math.floor((i * BUCKET) / n), clusterId, ancestorIds: ['p-1'],
+            policyAreas: clusterId === 'c-fraud' ? ['fraud'] : [], product: null, offset: at.offset++,
+          });
+        }
+      }
+    }
+    await ingest.applyChunk({ consumer: 'test', topic: 't', partition: 0, nextOffset: at.offset, bucketMs: BUCKET, conversations, deadLetters: [] });
+  }
+}
+
+/** The store, noting every span of counts a backtest snapshot reads: [product, from, to]. */
+function recording(db: SqlClient): { db: SqlClient; reads: Array<[string, number, number]> } {
+  const reads: Array<[string, number, number]> = [];
+  return {
+    reads,
+    db: {
+      ...db,
+      query: async <Row,>(text: string, params?: unknown[]) => {
+        if (text.includes('string_agg') && text.includes('FROM cluster_counts')) reads.push([String(params![0]), Date.parse(String(params![1])), Date.parse(String(params![2]))]);
+        return db.query<Row>(text, params);
+      },
+    },
+  };
+}
+
+describe('backtests with the counts kept between them (CountsCache)', () => {
+  const [, open] = storeBackends[0]!;
+  const FROM = T0 + 24 * HOUR - BUCKET;
+
+  it('read only what may have changed, see counts that arrived since, and answer what a backtest reading everything answers', async () => {
+    const { db: store, cleanup } = await open();
+    try {
+      await migrate(store);
+      const at = { offset: 0n, id: 0 };
+      await ingestHistory(store, T0, T0 + 40 * HOUR, at);
+      const { db, reads } = recording(store);
+      const cache = new CountsCache({ allowedLatenessMs: 0, retention: null });
+      const base = { db, catalog: catalog(), fromMs: FROM, bucketMs: BUCKET, privacy: PRIVACY, policyAreas: AREAS, logger: createLogger('silent') };
+      const sets = [rules(1.5), rules(3.5)];
+      const first = await backtestSets({ ...base, toMs: T0 + 40 * HOUR, counts: { cache, closedThroughMs: T0 + 40 * HOUR } }, sets);
+      expect(first[0]!.alerts.map((a) => a.cluster_id)).not.toContain('c-cook');
+      expect(reads.length).toBeGreaterThan(0);
+
+      // New hours arrive (the cooking rise), and a late conversation in a bucket closed two hours before the first backtest.
+      await ingestHistory(store, T0 + 40 * HOUR, END, at);
+      const late = T0 + 38 * HOUR;
+      await new IngestStore(store).applyChunk({
+        consumer: 'test', topic: 't', partition: 0, nextOffset: at.offset + 1n, bucketMs: BUCKET, deadLetters: [],
+        conversations: [{ idHash: 'late-1', accountHash: 'a-late', eventTimeMs: late + 1000, clusterId: 'c-code', ancestorIds: ['p-1'], policyAreas: [], product: null, offset: at.offset++ }],
+      });
+      reads.length = 0;
+      const second = await backtestSets({ ...base, toMs: END, counts: { cache, closedThroughMs: END } }, sets);
+      // Only the buckets from six hours before the first backtest's watermark on were read again.
+      expect(reads.length).toBeGreaterThan(0);
+      expect(Math.min(...reads.map((r) => r[1]))).toBe(T0 + 34 * HOUR);
+      const fresh = await backtestSets({ ...base, toMs: END }, sets);
+      expect(second).toEqual(fresh);
+      expect(second[0]!.alerts.map((a) => `${a.rule}:${a.cluster_id}`)).toContain('topics:c-cook');
+
+      // A period whose counts had all settled when read is answered without reading anything, from counts that hold the late one.
+      reads.length = 0;
+      const lease = cache.take([''], T0, T0 + 48 * HOUR, BUCKET, { closedThroughMs: END, catalogVersion: 1 });
+      expect(lease.snapshot.loadedThroughMs).toBeGreaterThanOrEqual(T0 + 48 * HOUR);
+      const code = lease.snapshot.columnsOf('')!;
+      const stored = await store.query<{ n: string | number }>("SELECT conversations AS n FROM cluster_counts WHERE cluster_id = 'c-code' AND product = '' AND bucket_start = $1", [new Date(late).toISOString()]);
+      expect(code.columns.get('c-code')![(late - code.originMs) / BUCKET]).toBe(Number(stored[0]!.n));
+      expect(Number(stored[0]!.n)).toBe(7);
+      const third = await backtestSets({ ...base, toMs: T0 + 48 * HOUR, counts: { cache, closedThroughMs: END } }, sets);
+      expect(reads).toEqual([]);
+      expect(third).toEqual(await backtestSets({ ...base, toMs: T0 + 48 * HOUR }, sets));
+
+      // Another catalog version starts afresh: everything is read again.
+      reads.length = 0;
+      await backtestSets({ ...base, catalog: { ...catalog(), version: 2 }, toMs: T0 + 48 * HOUR, counts: { cache, closedThroughMs: END } }, [rules(1.5)]);
+      expect(Math.min(...reads.map((r) => r[1]))).toBeLessThan(FROM);
+      cache.clear();
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  }, 240_000);
+
+  it('reads again what the janitor folded into hours since, and answers what a backtest reading everything answers', async () => {
+    const { db: store, cleanup } = await open();
+    try {
+      await migrate(store);
+      await ingestHistory(store, T0, END, { offset: 0n, id: 0 });
+      const { db, reads } = recording(store);
+      const retention = { individualDays: 30, bucketDays: 15, hourlyDays: 90, aggregateMonths: 13, batchRows: 100_000 };
+      const cache = new CountsCache({ allowedLatenessMs: 0, retention });
+      const base = { db, catalog: catalog(), fromMs: FROM, toMs: END, bucketMs: BUCKET, privacy: PRIVACY, policyAreas: AREAS, logger: createLogger('silent') };
+      const sets = [rules(1.5)];
+      await backtestSets({ ...base, counts: { cache, closedThroughMs: END } }, sets);
+      // The event clock moves on past fifteen days after the 36th hour: the janitor folds the buckets before it into hours.
+      const clock = T0 + 36 * HOUR + 15 * 24 * HOUR;
+      const report = await new Janitor(store, retention, { budgetMs: 60_000 }).pass(clock);
+      expect(report.rolledUp['cluster_counts/hour']).toBeGreaterThan(0);
+      reads.length = 0;
+      const after = await backtestSets({ ...base, counts: { cache, closedThroughMs: clock } }, sets);
+      expect(Math.min(...reads.map((r) => r[1]))).toBeLessThan(FROM);
+      expect(after).toEqual(await backtestSets(base, sets));
+      cache.clear();
+    } finally {
+      await store.close();
       await cleanup();
     }
   }, 240_000);

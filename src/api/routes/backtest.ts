@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { backtestableRules, backtestSets } from '../../detect/backtest.ts';
+import { backtestableRules, backtestSets, CountsCache } from '../../detect/backtest.ts';
 import { parseRuleDocument, ruleLimitsOf, RulesError, type RuleSet } from '../../rules/rules.ts';
 import { readPolicyAreas } from '../../rules/areas.ts';
 import { ApiError, errorResponses } from '../auth/errors.ts';
@@ -70,6 +70,11 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
     return shippedAreas;
   };
 
+  // The counts the last backtest read, for the next one (an analyst runs several in a row): it reads only what may have changed.
+  const { retention, windows } = deps.config;
+  const counts = new CountsCache({ allowedLatenessMs: windows.allowedLatenessSeconds * 1000, retention: retention.enabled ? retention : null });
+  app.addHook('onClose', async () => counts.clear());
+
   app.post<{ Body: { rules: unknown[]; from?: string; to?: string } }>(
     '/api/backtest',
     {
@@ -134,6 +139,7 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
         db: deps.db, catalog, fromMs, toMs, bucketMs,
         privacy: { minAccounts: deps.config.privacy.minAccounts, minConversations: deps.config.privacy.minConversations },
         policyAreas: taxonomy(), logger: deps.logger.child({ component: 'backtest' }, { level: 'warn' }),
+        counts: { cache: counts, closedThroughMs: closed },
       };
       const inForce = deps.rules();
       const withAreas = (set: RuleSet): RuleSet => (set.areas ? set : { ...set, areas: [...taxonomy()] });

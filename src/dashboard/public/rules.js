@@ -73,6 +73,22 @@ function Field({ field, value, errors, onChange, disabled }) {
   </div>`;
 }
 
+/** The rules of either set the backtest could not judge (emerging ones), with the server's reason: their alerts are in neither list. */
+function NotBacktested({ result }) {
+  const listed = result.not_backtested ?? (result.skipped ?? []).map((rule) => ({ rule, set: 'candidate' }));
+  if (!listed.length) return null;
+  const names = (set) => listed.filter((r) => r.set === set).map((r) => r.rule);
+  const candidate = names('candidate');
+  const current = names('current');
+  const parts = [
+    candidate.length ? html`<span data-testid="not-backtested-candidate">candidate: ${candidate.join(', ')}</span>` : null,
+    candidate.length && current.length ? '; ' : null,
+    current.length ? html`<span data-testid="not-backtested-current">in force: ${current.join(', ')}</span>` : null,
+  ];
+  // htm drops the whitespace around a line break: the spaces are written out.
+  return html`<span class="muted" data-testid="not-backtested" title=${listed[0].reason ?? ''}>${' '}Not backtested (emerging rules score recent conversations, which are not kept over the period):${' '}${parts}.</span>`;
+}
+
 function BacktestResult({ result, names }) {
   // The server runs every rule in force; the comparison is with the same rules as the candidate.
   const current = result.current.filter((a) => names.includes(a.rule));
@@ -83,7 +99,7 @@ function BacktestResult({ result, names }) {
     <h3>Backtest ${fmt.time(result.from)} – ${fmt.short(result.to)} <span class="muted small">(${result.took_ms} ms)</span></h3>
     <p>The candidate would have raised <strong data-testid="candidate-count">${result.candidate.length}</strong> alerts;
       the rule in force raised <strong data-testid="current-count">${current.length}</strong>${' '}<span class="muted">(all rules in force: ${result.current.length})</span>.
-      ${result.skipped && result.skipped.length ? html`<span class="muted"> Not backtested (emerging rules need conversations that are not kept): ${result.skipped.join(', ')}.</span>` : null}</p>
+      <${NotBacktested} result=${result} /></p>
     <p class="muted small">Alerts open over time: the candidate above the axis, the rule in force below it.</p>
     <${BacktestPlot} result=${shown} />
     ${rows.length ? html`<details><summary>The alerts (${rows.length})</summary><table><thead><tr><th></th><th>Started</th><th>Resolved</th><th>Rule</th><th>Subject</th><th class="num">Ratio</th></tr></thead>
