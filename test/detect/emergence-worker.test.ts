@@ -11,6 +11,7 @@ import type { RecentConversation } from '../../src/store/ingest-store.ts';
 import { seededRandom } from '../../src/util/random.ts';
 import { EMERGING_RULE } from '../helpers/emerging-rule.ts';
 import { randomUnit } from '../helpers/vectors.ts';
+import { loopWatch } from '../helpers/loop-watch.ts';
 
 const DIM = 512;
 const HOUR = 3_600_000;
@@ -51,24 +52,6 @@ function stubbed(n: number) {
     settings: { horizonMs: 6 * HOUR, joinSimilarity: 0.65 },
     metrics: new DetectionMetrics(new Registry()), logger: createLogger('silent'),
   });
-}
-
-/** Counts turns of the event loop (setImmediate) until stopped; the longest time between two turns. */
-function loopWatch() {
-  let turns = 0;
-  let longestMs = 0;
-  let last = performance.now();
-  let running = true;
-  const spin = () => {
-    if (!running) return;
-    const now = performance.now();
-    longestMs = Math.max(longestMs, now - last);
-    last = now;
-    turns += 1;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  return { stop: () => ((running = false), { turns, longestMs }) };
 }
 
 describe('EmergenceTracker on a large window', () => {

@@ -4,6 +4,7 @@ import { IngestStore, ROWS_PER_STATEMENT, clockOf, decodeEmbedding, type Counted
 import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { storeBackends } from '../helpers/stores.ts';
+import { loopWatch } from '../helpers/loop-watch.ts';
 
 const BUCKET = 300_000;
 const T0 = Date.parse('2026-11-27T14:00:00Z');
@@ -206,24 +207,6 @@ describe.each(storeBackends)('IngestStore on %s', (_name, open) => {
     expect(await store.resumeOffset('fail', 't', 0)).toBeNull();
   });
 });
-
-/** Counts turns of the event loop (setImmediate) until stopped, and the longest time between two turns. */
-function loopWatch() {
-  let turns = 0;
-  let longestMs = 0;
-  let last = performance.now();
-  let running = true;
-  const spin = () => {
-    if (!running) return;
-    const now = performance.now();
-    longestMs = Math.max(longestMs, now - last);
-    last = now;
-    turns += 1;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  return { stop: () => ((running = false), { turns, longestMs }) };
-}
 
 // PGlite runs every statement synchronously on the event loop. A chunk's writes used to be a few
 // large statements in one chain of awaits (microtasks only): in a long soak, applying one chunk held
