@@ -2,7 +2,7 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, GROUP_CONTRAST, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { sharedEmergenceScorer, type EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
@@ -153,6 +153,7 @@ export class EmergenceTracker {
     const neighbours = rule.emerging?.contrastNeighbours ?? DEFAULT_K;
     const linkNeighbours = rule.emerging?.linkNeighbours ?? DEFAULT_LINK_NEIGHBOURS;
     const linkFloor = rule.emerging?.linkFloor ?? DEFAULT_LINK_FLOOR;
+    const groupContrast = rule.emerging?.groupContrast ?? GROUP_CONTRAST;
     // All pairs of the window: in the worker thread, while this one goes on serving and consuming.
     const { groups, scores } = await (this.deps.scorer ?? sharedEmergenceScorer).groups(window, {
       knownSize: this.deps.index.knownSize,
@@ -161,6 +162,7 @@ export class EmergenceTracker {
       minSimilarity,
       linkNeighbours,
       linkFloor,
+      groupContrast,
       minAccounts: rule.minAccounts,
       minConversations: rule.minConversations,
     }, this.deps.logger);

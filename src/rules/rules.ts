@@ -16,7 +16,7 @@ import type { Config } from '../config/schema.ts';
 import { PRIVACY_FLOOR } from '../config/schema.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { ALL_PRODUCTS, languageSegment } from '../ingest/segments.ts';
-import { CONTRAST_MARGIN, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, GROUP_CONTRAST } from '../emerging/density-contrast.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -69,7 +69,7 @@ export interface Rule {
   channel: string | null;
   routing: Routing;
   /** Only for kind 'emerging'. */
-  emerging: { horizonSeconds: number; minSimilarity: number; contrastMargin: number; contrastNeighbours: number; linkNeighbours: number; linkFloor: number } | null;
+  emerging: { horizonSeconds: number; minSimilarity: number; contrastMargin: number; contrastNeighbours: number; linkNeighbours: number; linkFloor: number; groupContrast: number } | null;
 }
 
 export interface SilenceMatchers {
@@ -266,6 +266,7 @@ export function toDocumentRule(rule: Rule): RuleDocumentRule {
             contrast_neighbours: rule.emerging.contrastNeighbours,
             link_neighbours: rule.emerging.linkNeighbours,
             link_floor: rule.emerging.linkFloor,
+            group_contrast: rule.emerging.groupContrast,
           },
         }
       : {}),
@@ -352,7 +353,7 @@ interface RawSettings {
   area_severity?: Record<string, Severity>;
   channel?: string | null;
   routing?: { group_by?: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string };
-  emerging?: { horizon?: string; min_similarity?: number; contrast_margin?: number; contrast_neighbours?: number; link_neighbours?: number; link_floor?: number };
+  emerging?: { horizon?: string; min_similarity?: number; contrast_margin?: number; contrast_neighbours?: number; link_neighbours?: number; link_floor?: number; group_contrast?: number };
 }
 
 /** Settings once the built-in layer is under them: every key present. */
@@ -405,7 +406,7 @@ const BUILT_IN_DEFAULTS: FullSettings = {
   area_severity: {},
   channel: null,
   routing: { group_by: ['rule'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
-  emerging: { horizon: '6h', min_similarity: 0.65, contrast_margin: CONTRAST_MARGIN, contrast_neighbours: 10, link_neighbours: DEFAULT_LINK_NEIGHBOURS, link_floor: DEFAULT_LINK_FLOOR },
+  emerging: { horizon: '6h', min_similarity: 0.65, contrast_margin: CONTRAST_MARGIN, contrast_neighbours: 10, link_neighbours: DEFAULT_LINK_NEIGHBOURS, link_floor: DEFAULT_LINK_FLOOR, group_contrast: GROUP_CONTRAST },
 };
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/rules.schema.json', import.meta.url), 'utf8'));
@@ -590,6 +591,7 @@ class FileChecker {
               contrastNeighbours: s.emerging.contrast_neighbours,
               linkNeighbours: s.emerging.link_neighbours,
               linkFloor: s.emerging.link_floor,
+              groupContrast: s.emerging.group_contrast,
             }
           : null,
     };

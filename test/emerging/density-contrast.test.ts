@@ -72,6 +72,15 @@ describe('density contrast', () => {
     expect(Math.max(...perAccount.values())).toBeLessThanOrEqual(2);
   });
 
+  it("keeps a group only when its members' mean contrast reaches group_contrast", () => {
+    const w = world(7);
+    const window = [...ordinaryTraffic(w, 600), ...family(w, 40, 2)];
+    const [group] = emergingGroups(window, { knownSize: w.exemplars.conversations, ...GATE }).groups;
+    expect(group).toBeDefined();
+    expect(emergingGroups(window, { knownSize: w.exemplars.conversations, ...GATE, groupContrast: group!.contrast - 0.05 }).groups).toHaveLength(1);
+    expect(emergingGroups(window, { knownSize: w.exemplars.conversations, ...GATE, groupContrast: group!.contrast + 0.05 }).groups).toEqual([]);
+  });
+
   it('does not group the same family from 3 accounts, however often they send it', () => {
     const w = world(2);
     const window = [...ordinaryTraffic(w, 600), ...family(w, 3, 30)];

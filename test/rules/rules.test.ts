@@ -85,7 +85,7 @@ describe('parseRules: defaults', () => {
 
   it('gives emerging rules the emerging defaults', () => {
     const rule = ruleOf(oneRule('', 'name: e\n    kind: emerging\n    description: new groups'));
-    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65, contrastMargin: CONTRAST_MARGIN, contrastNeighbours: 10, linkNeighbours: 3, linkFloor: 0.25 });
+    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65, contrastMargin: CONTRAST_MARGIN, contrastNeighbours: 10, linkNeighbours: 3, linkFloor: 0.25, groupContrast: 0.1 });
   });
 
   it('documents in the schema exactly the defaults the code applies', () => {
