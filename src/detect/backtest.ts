@@ -22,6 +22,7 @@ import type { SqlClient, SqlExecutor } from '../store/sql.ts';
 import { Detector, type DetectorStore } from './detector.ts';
 import { DetectionMetrics } from './metrics.ts';
 import { floorTo, type CountColumns } from './series-cache.ts';
+import { countBoundaries, type RetentionPolicy } from '../store/janitor.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
 /** Event time judged between two yields to the event loop (well under a detector pass's bound, MAX_BUCKETS_PER_PASS). */
@@ -472,20 +473,11 @@ export class CountsSnapshot {
 const RECENT_REREAD_MS = 6 * 3600_000;
 /** How long counts read are reused at most: after this, a backtest reads everything again (late conversations older than RECENT_REREAD_MS). */
 const CACHE_TTL_MS = 10 * 60_000;
-const HOUR_MS = 3600_000;
-const DAY_MS = 24 * HOUR_MS;
-
-/** The janitor's retention (config `retention`): it folds and deletes counts older than these. */
-export interface CountsRetention {
-  bucketDays: number;
-  hourlyDays: number;
-  aggregateMonths: number;
-}
 
 export interface CountsCacheOptions {
   allowedLatenessMs: number;
   /** Null when no janitor runs (retention disabled). */
-  retention: CountsRetention | null;
+  retention: Pick<RetentionPolicy, 'bucketDays' | 'hourlyDays' | 'aggregateMonths'> | null;
   ttlMs?: number;
   now?: () => number;
 }
@@ -593,12 +585,8 @@ export class CountsCache {
   private foldedBefore(closedThroughMs: number, bucketMs: number): number {
     const r = this.o.retention;
     if (!r) return -Infinity;
-    const clock = closedThroughMs + this.o.allowedLatenessMs + bucketMs;
-    const boundary = Math.max(
-      floorTo(clock - r.bucketDays * DAY_MS, HOUR_MS),
-      floorTo(clock - r.hourlyDays * DAY_MS, DAY_MS),
-      floorTo(clock - r.aggregateMonths * 30 * DAY_MS, DAY_MS),
-    );
+    const { toHours, toDays, aggregate } = countBoundaries(closedThroughMs + this.o.allowedLatenessMs + bucketMs, r);
+    const boundary = Math.max(toHours, toDays, aggregate);
     return Math.ceil(boundary / bucketMs) * bucketMs;
   }
 }

@@ -94,10 +94,7 @@ export class Janitor {
     if (this.options.fence && token === null) throw new FencedError('not leading');
     const fence: Fence | undefined = this.options.fence ? () => token : undefined;
     const individual = nowMs - p.individualDays * DAY_MS;
-    // Roll-up boundaries fall on whole hours and days, so a fold never splits one.
-    const toHours = floorTo(nowMs - p.bucketDays * DAY_MS, HOUR_S * 1000);
-    const toDays = floorTo(nowMs - p.hourlyDays * DAY_MS, DAY_MS);
-    const aggregate = floorTo(nowMs - p.aggregateMonths * MONTH_MS, DAY_MS);
+    const { toHours, toDays, aggregate } = countBoundaries(nowMs, p);
 
     const sweeps: Array<[kind: 'removed' | 'rolledUp', key: string, batch: () => Promise<number>]> = [
       ['removed', 'seen_conversations', () => this.deleteOlder(fence, 'seen_conversations', ['id_hash'], 'event_time', individual)],
@@ -231,6 +228,18 @@ export class Janitor {
     );
     return Number(rows[0]?.n ?? 0);
   }
+}
+
+/**
+ * Where a pass at nowMs folds and deletes counts: buckets before toHours into hours, hours before
+ * toDays into days, days before aggregate deleted. On whole hours and days, so a fold never splits one.
+ */
+export function countBoundaries(nowMs: number, p: Pick<RetentionPolicy, 'bucketDays' | 'hourlyDays' | 'aggregateMonths'>): { toHours: number; toDays: number; aggregate: number } {
+  return {
+    toHours: floorTo(nowMs - p.bucketDays * DAY_MS, HOUR_S * 1000),
+    toDays: floorTo(nowMs - p.hourlyDays * DAY_MS, DAY_MS),
+    aggregate: floorTo(nowMs - p.aggregateMonths * MONTH_MS, DAY_MS),
+  };
 }
 
 function floorTo(ms: number, stepMs: number): number {
