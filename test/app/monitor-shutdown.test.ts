@@ -5,25 +5,12 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startMonitor } from '../../src/app/monitor.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { sharedEmergenceScorer } from '../../src/emerging/emergence-scorer.ts';
-import type { DeadLetter, DeadLetterSink } from '../../src/ingest/dead-letter.ts';
 import type { AssignmentHandler, ChunkHandler, Source } from '../../src/ingest/source.ts';
 import { createLogger } from '../../src/log.ts';
-import type { Notifier, SentMessage } from '../../src/notify/notifier.ts';
 import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 import { memoryStream } from '../helpers/canary.ts';
+import { NoAlerts, NoDeadLetters } from '../helpers/null-sinks.ts';
 
-class NoAlerts implements Notifier {
-  readonly name = 'none';
-  async send(): Promise<SentMessage> {
-    return { channel: 'none', messageRef: '0' };
-  }
-  async close(): Promise<void> {}
-}
-
-class NoDeadLetters implements DeadLetterSink {
-  async write(_letters: DeadLetter[]): Promise<void> {}
-  async close(): Promise<void> {}
-}
 
 /**
  * A group that read topic `old` (partition 0 assigned, never applied: behind, no clock) and is then

@@ -4,26 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMonitor } from '../../src/app/monitor.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import type { DeadLetter, DeadLetterSink } from '../../src/ingest/dead-letter.ts';
 import { FileSource } from '../../src/ingest/file-source.ts';
 import { createLogger } from '../../src/log.ts';
-import type { Notifier, SentMessage } from '../../src/notify/notifier.ts';
 import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
 import { openPglite } from '../../src/store/pglite-client.ts';
 import { canaryConversation, findCanary, memoryStream } from '../helpers/canary.ts';
+import { NoAlerts, NoDeadLetters } from '../helpers/null-sinks.ts';
 
-class NoAlerts implements Notifier {
-  readonly name = 'none';
-  async send(): Promise<SentMessage> {
-    return { channel: 'none', messageRef: '0' };
-  }
-  async close(): Promise<void> {}
-}
-
-class NoDeadLetters implements DeadLetterSink {
-  async write(_letters: DeadLetter[]): Promise<void> {}
-  async close(): Promise<void> {}
-}
 
 const DAY = 86_400_000;
 
