@@ -18,6 +18,13 @@ import { closedThrough, isWindowEnd, newlyClosed, watermarkOf } from './windows.
 import type { DetectionMetrics } from './metrics.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+
+/** History a spike rule's expected level is taken from, before its window: baseline (two weeks with seasonality) and guard. */
+function historySpanMs(rule: Rule): number {
+  return Math.max(rule.baselineSeconds * 1000, rule.seasonality ? 2 * WEEK_MS : 0) + rule.guardSeconds * 1000;
+}
+
 /** Buckets one regular detection pass judges at most (a day of 5-minute buckets). */
 export const MAX_BUCKETS_PER_PASS = 288;
 /** Windows before the guard band whose accounts per conversation give a window's expected accounts. */
@@ -190,7 +197,24 @@ export class Detector {
       }
     }
     const notifications = this.flush(endMs, rules.silences);
+    if (endMs % DAY_MS === 0) this.cache.prune(endMs - this.longestSpanMs(rules) - this.deps.bucketMs);
     return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
+  }
+
+  /** The oldest counts this detector holds in memory for a segment (null: none yet). */
+  countsHeldFromMs(product = ALL_PRODUCTS): number | null {
+    return this.cache.heldFromMs(product);
+  }
+
+  /**
+   * The most history any spike rule reads back from a window's end: a running detector forgets
+   * counts older than this once a day, so its memory stays bounded however long it runs. A rule
+   * changed to read further back reloads what it needs.
+   */
+  private longestSpanMs(rules: RuleSet): number {
+    let longest = 0;
+    for (const rule of rules.rules) if (rule.kind === 'spike') longest = Math.max(longest, historySpanMs(rule) + rule.windowSeconds * 1000);
+    return longest;
   }
 
   private flush(nowMs: number, silences: RuleSet['silences']): Notification[] {
@@ -223,7 +247,7 @@ export class Detector {
     if (first === null) return null;
     const stepMs = rule.bucketSeconds * 1000;
     const windowMs = rule.windowSeconds * 1000;
-    const historyMs = Math.max(rule.baselineSeconds * 1000, rule.seasonality ? 2 * WEEK_MS : 0) + rule.guardSeconds * 1000;
+    const historyMs = historySpanMs(rule);
     const fromMs = Math.max(endMs - historyMs - windowMs, floorTo(first, stepMs));
     if (endMs - fromMs < windowMs) return null;
     await this.cache.refresh(product, fromMs, endMs, windowMs + this.deps.allowedLatenessMs + this.deps.bucketMs);

@@ -104,6 +104,11 @@ export class SeriesCache {
     return true;
   }
 
+  /** The oldest bucket held for a product segment (null: none), for memory checks. */
+  heldFromMs(product: string): number | null {
+    return this.segments.get(product)?.originMs ?? null;
+  }
+
   /** Forgets buckets before this time. */
   prune(beforeMs: number): void {
     for (const [product, segment] of this.segments) {

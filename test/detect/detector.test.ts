@@ -175,6 +175,25 @@ describe('Detector', () => {
     expect((await closed()) - before).toBe((10 * 24 * HOUR) / BUCKET + 1);
   });
 
+  it('forgets counts older than its rules read, once a day, and still fires after weeks', async () => {
+    const { detector } = await open();
+    const quiet = { 'c-fraud': 1, 'c-cook': 1 };
+    // The test rules read at most 1 d baseline + 1 h guard + 1 h window back.
+    const longest = 26 * HOUR;
+    for (let day = 0; day < 10; day++) {
+      await traffic(T0 + day * 24 * HOUR, T0 + (day + 1) * 24 * HOUR, quiet);
+      await detector.advance(T0 + (day + 1) * 24 * HOUR);
+      const end = T0 + (day + 1) * 24 * HOUR;
+      expect(end - detector.countsHeldFromMs()!, `day ${day + 1}`).toBeLessThanOrEqual(longest + 24 * HOUR);
+    }
+    expect(detector.countsHeldFromMs()).toBeGreaterThan(T0 + 7 * 24 * HOUR);
+    // The forgotten days were not needed: a rise on day 11 fires as on day 2.
+    const spikeStart = T0 + 10 * 24 * HOUR;
+    await traffic(spikeStart, spikeStart + 2 * HOUR, { ...quiet, 'c-fraud': 6 }, 400);
+    const firing = (await detector.advance(spikeStart + 2 * HOUR)).filter((n) => n.alert.kind === 'spike');
+    expect(firing.map((n) => n.alert.cluster.id)).toContain('c-fraud');
+  });
+
   it('stays silent when the same rise comes from too few accounts (privacy gate)', async () => {
     const { detector } = await open();
     await traffic(T0, T0 + 24 * HOUR, { 'c-fraud': 2, 'c-cook': 6 }, 50);
