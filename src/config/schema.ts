@@ -261,7 +261,7 @@ export const configSchema = {
         individualDays: { type: 'integer', minimum: 1, maximum: 365, default: 7, description: 'individual-level rows: seen conversation-id hashes, account hashes per bucket, the recent pool (embeddings, summary words)' },
         bucketDays: { type: 'integer', minimum: 15, maximum: 3650, default: 35, description: 'per-bucket counts, then rolled up to hours (at least 15: detection reads two weeks plus a baseline)' },
         hourlyDays: { type: 'integer', minimum: 15, maximum: 3650, default: 90, description: 'hourly counts, then rolled up to days' },
-        aggregateMonths: { type: 'integer', minimum: 1, maximum: 120, default: 13, description: 'daily counts, catalog versions and sent notifications, then deleted' },
+        aggregateMonths: { type: 'integer', minimum: 1, maximum: 120, default: 13, description: 'daily counts, catalog versions, sent notifications and API access-log entries, then deleted' },
         batchRows: { type: 'integer', minimum: 10, maximum: 100000, default: 5000, description: 'rows per delete or roll-up statement' },
         intervalSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300, description: 'how often the leader runs the janitor' },
       },

@@ -67,7 +67,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * older than `bucketDays` into hourly rows and hourly rows older than `hourlyDays` into daily rows
  * (conversations summed; distinct accounts as the largest of the folded rows — a lower bound, since
  * the account sets are gone by then); delete daily rows, catalog versions (never the latest) and
- * sent notifications older than `aggregateMonths`.
+ * sent notifications and API access-log entries older than `aggregateMonths`.
  *
  * Ages are measured against `nowMs`: the monitor passes its event clock (the newest event time
  * applied), so a backlog or a replayed history keeps what its own windows need. Dedupe holds inside
@@ -109,6 +109,8 @@ export class Janitor {
       ['removed', 'catalog_versions', () => this.deleteCatalogVersions(fence, aggregate)],
       ['removed', 'alert_outbox', () => this.deleteSentNotifications(fence, aggregate)],
       ['removed', 'alert_deliveries', () => this.deleteOlder(fence, 'alert_deliveries', ['alert_id'], 'delivered_at', aggregate)],
+      // The API's audit trail (who read or changed what): kept as long as the aggregates it is about.
+      ['removed', 'access_log', () => this.deleteOlder(fence, 'access_log', ['id'], 'at', aggregate)],
     ];
     sweeping: for (const [kind, key, batch] of sweeps) {
       for (;;) {

@@ -75,6 +75,11 @@ describe.each(storeBackends)('Janitor on %s', (_name, open) => {
        ('old-pending', 'b', '{}'::jsonb, 'pending', '2025-01-01T00:00:00Z', NULL),
        ('new-sent', 'c', '{}'::jsonb, 'delivered', '2026-11-26T00:00:00Z', '2026-11-26T00:01:00Z')`,
     );
+    await db.query(
+      `INSERT INTO access_log (at, principal, role, action, target) VALUES
+       ('2025-01-01T00:00:00Z', 'old-reader', 'viewer', 'read series', 'c1'),
+       ('2026-11-26T00:00:00Z', 'new-reader', 'viewer', 'read series', 'c1')`,
+    );
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -111,9 +116,11 @@ describe.each(storeBackends)('Janitor on %s', (_name, open) => {
     // Catalog versions: the one in force stays; sent notifications go, pending ones never do.
     expect((await rows('SELECT version FROM catalog_versions')).map((r) => r.version)).toEqual([3]);
     expect((await rows('SELECT id FROM alert_outbox ORDER BY id')).map((r) => r.id)).toEqual(['new-sent', 'old-pending']);
+    // The API's access log goes with the aggregates it is about.
+    expect((await rows('SELECT principal FROM access_log')).map((r) => r.principal)).toEqual(['new-reader']);
 
     // What it removed is counted, per table (labels: table names only), in batches of 3.
-    expect(report.removed).toMatchObject({ seen_conversations: 14, recent_conversations: 14, catalog_versions: 2, alert_outbox: 1 });
+    expect(report.removed).toMatchObject({ seen_conversations: 14, recent_conversations: 14, catalog_versions: 2, alert_outbox: 1, access_log: 1 });
     expect(report.rolledUp['cluster_counts/hour']).toBeGreaterThan(0);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/clio_retention_rows_removed_total\{table="seen_conversations"\} 14/);
