@@ -84,20 +84,20 @@ export const KNOWN_DEPTH = 50;
 /**
  * The margin a single conversation must clear. A new family on real prompts is loose: at 0.12 only
  * its dense core clears (9 of 24 candidates are the family 3 hours in, 22 of 24 at 0.03), and on the
- * tuning weeks 0.06 with 5 neighbour links found the jailbreak rewrites at 205 min instead of 435.
- * But a lower margin also forms groups out of a spike's own conversations, and a promoted group then
- * most likely takes the spike's traffic from the series that would have alerted on it (the backlog test's small
- * week lost its spike alert at 0.06 and 0.03). Until a spike in progress is kept out of the emerging
- * search, the default stays 0.12; GROUP_CONTRAST below holds a lower margin's fringe back.
+ * tuning weeks 0.06 with 5 neighbour links finds the jailbreak rewrites at 205 min instead of 435.
+ * What a lower margin also lets in — ordinary traffic's fringe — GROUP_CONTRAST holds back.
  */
-export const CONTRAST_MARGIN = 0.12;
+export const CONTRAST_MARGIN = 0.06;
 /**
  * A group's members must on average be this much denser now than known traffic there. One
  * conversation's contrast is noisy; a group's mean is not. Fringe groups formed by just clearing the
- * margin average barely above it (0.04–0.055 on the generator's launch and spike), while a new family
- * averages 0.16–0.43 on real prompts and 0.25 on the generator's.
+ * margin average little above it: 0.04–0.055 on the generator's launch and spike, and up to 0.114
+ * at margin 0.06 on a small week whose catalog knows few conversations (its known side is sparse,
+ * so ordinary templated topics look denser now; such a group then took traffic from the parent
+ * whose spike was due). A new family averages 0.16–0.43 on real prompts at its first detection and
+ * 0.25 on the generator's.
  */
-export const GROUP_CONTRAST = 0.1;
+export const GROUP_CONTRAST = 0.15;
 /**
  * A member this similar to a known conversation repeats a known text (int8 exemplars are within
  * ~0.005). A group made mostly of such repeats is a surge of something known — a spike, for the
@@ -114,7 +114,7 @@ export const KNOWN_TEXT_SIMILARITY = 0.98;
  * to their nearest few candidates (mutual density, in the spirit of shared-nearest-neighbour
  * clustering), above a floor that keeps unrelated stragglers apart.
  */
-export const DEFAULT_LINK_NEIGHBOURS = 3;
+export const DEFAULT_LINK_NEIGHBOURS = 5;
 export const DEFAULT_LINK_FLOOR = 0.25;
 const MAX_KNOWN_TEXT_SHARE = 0.5;
 const SAMPLE_PER_ACCOUNT = 2;
