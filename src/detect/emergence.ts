@@ -33,7 +33,7 @@ export interface EmergenceDeps {
   classify?: (texts: readonly string[]) => string[];
   /** Most conversations one check scores (a deterministic sample by id hash beyond it). Default MAX_WINDOW. */
   maxWindow?: number;
-  /** Where the contrast is scored: by default the process's emergence worker thread (emergence-scorer.ts). */
+  /** Where the contrast is scored: the monitor's emergence worker thread; by default a process-wide one (emergence-scorer.ts). */
   scorer?: Pick<EmergenceScorer, 'groups'>;
   metrics: DetectionMetrics;
   logger: Logger;
@@ -58,6 +58,7 @@ export interface EmergenceCheck {
   minSimilarity: number;
   linkNeighbours: number;
   linkFloor: number;
+  groupContrast: number;
   groups: number;
 }
 export const emergenceProbe: { onCheck: ((check: EmergenceCheck) => void) | null } = { onCheck: null };
@@ -166,7 +167,7 @@ export class EmergenceTracker {
       minAccounts: rule.minAccounts,
       minConversations: rule.minConversations,
     }, this.deps.logger);
-    emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, linkNeighbours, linkFloor, groups: groups.length });
+    emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, linkNeighbours, linkFloor, groupContrast, groups: groups.length });
     const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
     for (const group of groups) {
       const nearest = group.nearestClusterIds.map((id) => this.deps.index.cluster(id)).find((c): c is CatalogCluster => c !== undefined) ?? null;

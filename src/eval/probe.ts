@@ -50,11 +50,13 @@ function describeCheck(check: EmergenceCheck, isEvent: (idHash: string) => boole
   // Linked groups among all candidates, as the search forms them.
   const cand = window.map((p, i) => ({ p, i })).filter(({ p, i }) => scores[i]! > margin && !p.explained);
   const comps = linkCandidates(cand.map(({ p }) => p), check).map((members) => members.map((c) => cand[c]!));
-  let best: { n: number; acc: number; mine: number } = { n: 0, acc: 0, mine: 0 };
+  let best: { n: number; acc: number; mine: number; contrast: number } = { n: 0, acc: 0, mine: 0, contrast: 0 };
   for (const members of comps) {
     const mine = members.filter(({ p }) => isEvent(p.idHash)).length;
-    if (mine > best.mine) best = { n: members.length, acc: accounts(members), mine };
+    const contrast = members.reduce((sum, { i }) => sum + scores[i]!, 0) / members.length;
+    if (mine > best.mine) best = { n: members.length, acc: accounts(members), mine, contrast };
   }
   const others = cand.length - over.length;
-  return `window ${window.length}; event ${ev.length} (${accounts(ev)} acc); >0 ${pos.length}; >margin ${over.length} (${accounts(over)} acc); score q25/50/75 ${q(0.25)}/${q(0.5)}/${q(0.75)}; best group ${best.mine} of ${best.n} (${best.acc} acc); other candidates ${others}; groups ${check.groups}`;
+  // The linked set before the fringe trim and the gates; its mean contrast against group_contrast says whether the gate holds it back.
+  return `window ${window.length}; event ${ev.length} (${accounts(ev)} acc); >0 ${pos.length}; >margin ${over.length} (${accounts(over)} acc); score q25/50/75 ${q(0.25)}/${q(0.5)}/${q(0.75)}; best linked set ${best.mine} of ${best.n} (${best.acc} acc, mean contrast ${best.contrast.toFixed(3)} vs group_contrast ${check.groupContrast}); other candidates ${others}; groups ${check.groups}`;
 }

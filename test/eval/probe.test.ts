@@ -44,10 +44,10 @@ describe('eval probe of the emerging search', () => {
     const detach = attachProbe(stream, SECRET, (l) => lines.push(l), { dumpFile: join(dir, 'dump.json') });
     try {
       const scores = Float64Array.from(window, (_, i) => (i < 30 ? 0.3 : i < 40 ? 0.05 : -0.1));
-      emergenceProbe.onCheck!({ endMs: T0 + 11 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 1 });
+      emergenceProbe.onCheck!({ endMs: T0 + 11 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groupContrast: 0.15, groups: 1 });
       // Not on the probe's cadence, or before the event: nothing.
-      emergenceProbe.onCheck!({ endMs: T0 + 11 * H + 5 * 60_000, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 1 });
-      emergenceProbe.onCheck!({ endMs: T0 + 9 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groups: 0 });
+      emergenceProbe.onCheck!({ endMs: T0 + 11 * H + 5 * 60_000, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groupContrast: 0.15, groups: 1 });
+      emergenceProbe.onCheck!({ endMs: T0 + 9 * H, window, scores, margin: 0.12, neighbours: 10, minSimilarity: 0.65, linkNeighbours: 3, linkFloor: 0.25, groupContrast: 0.15, groups: 0 });
     } finally {
       detach();
     }
@@ -56,7 +56,7 @@ describe('eval probe of the emerging search', () => {
     expect(lines[0]).toContain('+60m');
     expect(lines[0]).toContain('event 30 (15 acc)');
     expect(lines[0]).toContain('>0 30; >margin 30 (15 acc)');
-    expect(lines[0]).toContain('best group 30 of 30 (15 acc)');
+    expect(lines[0]).toContain('best linked set 30 of 30 (15 acc, mean contrast 0.300 vs group_contrast 0.15)');
     // Figures only: no id, account or hash of any conversation.
     expect(lines[0]).not.toContain(canaryId);
     for (const p of window) {
