@@ -11,7 +11,7 @@ import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from
 import { EmergenceTracker } from '../detect/emergence.ts';
 import { startLeaderLoop } from '../detect/leader-loop.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
-import { sharedEmergenceScorer } from '../emerging/emergence-scorer.ts';
+import { EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
 import type { DeadLetterSink } from '../ingest/dead-letter.ts';
 import type { Source } from '../ingest/source.ts';
@@ -128,15 +128,17 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       ? new JanitorSchedule(new Janitor(db, config.retention, { metrics: new RetentionMetrics(metrics.registry), logger: logger.child({ component: 'janitor' }), fence: leadership.fenced ? () => leadership.epoch() : undefined }), config.retention.intervalSeconds * 1000, logger)
       : undefined;
     let clockMs = await store.eventClock(o.consumer);
-    // The emergence worker thread, stopped once the loop (closed before it) has finished its last check.
-    closers.push(() => sharedEmergenceScorer.close());
+    // This monitor's emergence worker thread (every detector it opens shares it), stopped once the
+    // loop (closed before it) has finished its last check; another monitor in the process keeps its own.
+    const scorer = new EmergenceScorer();
+    closers.push(() => scorer.close());
     const loop = startLeaderLoop({
       leadership,
       index: () => understanding.index,
       store,
       detectionStore,
       consumer: o.consumer,
-      openDetector: (fencedStore, index) => openDetector(config, logger, detectionMetrics, fencedStore, index, watcher, initialRules),
+      openDetector: (fencedStore, index) => openDetector(config, logger, detectionMetrics, fencedStore, index, watcher, initialRules, scorer),
       delivery: deliverer,
       retention,
       logger,
@@ -209,6 +211,7 @@ async function openDetector(
   index: CatalogIndex,
   watcher: Pick<RulesInForce, 'current'>,
   rules: RuleSet,
+  scorer: EmergenceScorer,
 ): Promise<Detector> {
   const policies = loadPolicies();
   const judges = createCatalogJudges(config, policies);
@@ -223,6 +226,7 @@ async function openDetector(
     classify: compilePolicyMatcher(policies),
     metrics: detectionMetrics,
     logger: logger.child({ component: 'emerging' }),
+    scorer,
   });
   return Detector.open({
     store,

@@ -160,7 +160,8 @@ export class EmergenceScorer {
 }
 
 /**
- * The process's scorer: one worker thread for every tracker (the leader loop opens a new detector,
- * and with it a new tracker, each time it takes the lead).
+ * The scorer of trackers built without one (tests, tools). A monitor makes its own and passes it
+ * to every tracker it opens (the leader loop opens a new detector, and with it a new tracker, each
+ * time it takes the lead), so stopping it stops only its own worker.
  */
 export const sharedEmergenceScorer = new EmergenceScorer();

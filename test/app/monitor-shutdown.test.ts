@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startMonitor } from '../../src/app/monitor.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { sharedEmergenceScorer } from '../../src/emerging/emergence-scorer.ts';
+import { EmergenceScorer, sharedEmergenceScorer } from '../../src/emerging/emergence-scorer.ts';
 import type { AssignmentHandler, ChunkHandler, Source } from '../../src/ingest/source.ts';
 import { createLogger } from '../../src/log.ts';
 import { PipelineMetrics } from '../../src/pipeline/metrics.ts';
@@ -35,7 +35,9 @@ describe('the monitor, wired', () => {
   it('counts released stale partition rows in clio_stale_partitions_released_total and closes the emergence worker at stop', async () => {
     const config = loadConfig({ overrides: { store: { dataDir: join(dir, 'store') }, privacy: { accountHashSecret: 'monitor-test-secret-0123456789' } } });
     const metrics = new PipelineMetrics({ processMetrics: false });
-    const closeScorer = vi.spyOn(sharedEmergenceScorer, 'close');
+    // Its own scorer: stopping one monitor must not stop the worker another monitor in the process uses.
+    const closeScorer = vi.spyOn(EmergenceScorer.prototype, 'close');
+    const closeShared = vi.spyOn(sharedEmergenceScorer, 'close');
     try {
       const monitor = await startMonitor({
         config, logger: createLogger('info', memoryStream()), metrics, source: new MovingSource(), deadLetters: new NoDeadLetters(),
@@ -49,8 +51,10 @@ describe('the monitor, wired', () => {
         await monitor.stop();
       }
       expect(closeScorer).toHaveBeenCalledTimes(1);
+      expect(closeShared).not.toHaveBeenCalled();
     } finally {
       closeScorer.mockRestore();
+      closeShared.mockRestore();
     }
   }, 120_000);
 });
