@@ -79,3 +79,41 @@ describe('KafkaSource after an eviction', () => {
     }
   }, 120_000);
 });
+
+describe('KafkaSource stopped while it joins', () => {
+  // A SIGTERM right after start: the stop closes connections the join is still using, kafkajs
+  // counts that as a crash and used to restart the consumer, which re-joined and kept the process
+  // alive past the stop.
+  it('leaves the group for good, whenever the stop comes', async () => {
+    const topic = `source-early-stop-${Date.now()}`;
+    await createTopic(topic, 3);
+    await produce(topic, Array.from({ length: 30 }, (_, i) => Buffer.from(String(i))), 3);
+    const sessionTimeoutMs = 6000;
+    const stopped: Array<{ groupId: string; delayMs: number; logs: ReturnType<typeof memoryStream>; joinsAtStop: number }> = [];
+    // Stops spread over the start: before the connection, during the join, after it.
+    for (let delayMs = 0; delayMs <= 200; delayMs += 20) {
+      const logs = memoryStream();
+      const groupId = `g-${topic}-${delayMs}`;
+      const source = new KafkaSource(testKafka(), { brokers: kafkaBrokers(), groupId, topic, sessionTimeoutMs, chunkSize: 10 }, createLogger('info', logs));
+      const outcome = source.run(async () => {}).then(() => 'resolved', (e: Error) => `rejected: ${e.message}`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      await source.stop();
+      expect(await outcome, `stopped after ${delayMs} ms`).toBe('resolved');
+      stopped.push({ groupId, delayMs, logs, joinsAtStop: logs.text().split('joined consumer group').length });
+    }
+    // A join cut short leaves a member on the broker until its session times out; a restarted
+    // consumer would be in the group by then.
+    await new Promise((r) => setTimeout(r, sessionTimeoutMs + 4000));
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups(stopped.map((s) => s.groupId));
+      for (const { groupId, delayMs, logs, joinsAtStop } of stopped) {
+        expect(logs.text().split('joined consumer group').length, `joined again after a stop at ${delayMs} ms`).toBe(joinsAtStop);
+        expect(groups.find((g) => g.groupId === groupId)?.members.length ?? 0, `a member left after a stop at ${delayMs} ms`).toBe(0);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
+});

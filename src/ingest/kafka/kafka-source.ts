@@ -53,6 +53,9 @@ export class KafkaSource implements Source {
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.settings.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
+      // A crash racing stop() (a connection closed by our own disconnect) must not restart the
+      // consumer after it left: the restarted one would re-join and keep the process alive.
+      retry: { retries: 5, restartOnFailure: async () => !this.stopped },
     });
     this.consumer = consumer;
     const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
@@ -85,6 +88,10 @@ export class KafkaSource implements Source {
     consumer.on(consumer.events.CRASH, (e) => {
       this.ready = false;
       const restart = (e.payload as { restart?: boolean }).restart;
+      if (this.stopped) {
+        this.logger.warn({ err: e.payload.error?.message }, 'consumer failed while leaving the group; it stays stopped');
+        return;
+      }
       this.logger.error({ err: e.payload.error?.message, restart }, 'consumer crashed');
       if (!restart) this.settle?.reject(asSourceError(e.payload.error, this.settings.brokers));
     });
@@ -94,18 +101,24 @@ export class KafkaSource implements Source {
 
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: this.settings.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.consumeBatch(payload, handle),
-      });
+      if (!this.stopped) await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: this.settings.fromBeginning ?? true });
+      if (!this.stopped) {
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: (payload) => this.consumeBatch(payload, handle),
+        });
+      }
     } catch (cause) {
       await consumer.disconnect().catch(() => {});
-      throw asSourceError(cause, this.settings.brokers);
+      if (!this.stopped) throw asSourceError(cause, this.settings.brokers);
     }
-    if (this.stopped) this.settle?.resolve();
+    // Stopped while starting: stop()'s disconnect may have come before the connection it had to close.
+    if (this.stopped) {
+      await consumer.disconnect().catch(() => {});
+      this.settle?.resolve();
+    }
     return done;
   }
 
