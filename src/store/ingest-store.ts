@@ -3,6 +3,8 @@ import { areaSeriesId } from '../classify/classifier.ts';
 import { ALL_PRODUCTS, languageSegment } from '../ingest/segments.ts';
 import type { SqlClient } from './sql.ts';
 
+const DAY_MS = 86_400_000;
+
 /** One valid conversation, reduced to what counting needs: keyed hashes, event time, cluster. */
 export interface CountedConversation {
   idHash: string;
@@ -180,6 +182,7 @@ export class IngestStore {
       await insertRecent(tx, counted);
       const late = counted.filter((c) => Math.floor(c.eventTimeMs / update.bucketMs) * update.bucketMs < closedBeforeMs).length;
       const maxEventTimeMs = await advanceClock(tx, counted);
+      await unpackChangedDays(tx, counted, maxEventTimeMs);
       if (letters.length > 0) {
         const byReason = tally(letters.map((l) => l.reason));
         await tx.query(
@@ -419,6 +422,22 @@ async function advanceClock(tx: Tx, conversations: CountedConversation[]): Promi
     );
   }
   return readClock(tx);
+}
+
+/**
+ * Drops the packed counts (settled_counts) of the days these conversations were just counted into.
+ * The janitor packs only days that ended before the event clock, and does so holding the clock
+ * row's lock, which advanceClock took in this transaction: a pack committed before this statement
+ * is deleted by it, and one made after sees these counts.
+ */
+async function unpackChangedDays(tx: Tx, conversations: CountedConversation[], clockMs: number | null): Promise<void> {
+  if (clockMs === null) return;
+  const days = new Set<number>();
+  for (const c of conversations) {
+    const day = Math.floor(c.eventTimeMs / DAY_MS);
+    if ((day + 1) * DAY_MS <= clockMs) days.add(day);
+  }
+  if (days.size > 0) await tx.query('DELETE FROM settled_counts WHERE day = ANY($1::int[])', [[...days]]);
 }
 
 /**

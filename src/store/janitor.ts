@@ -6,6 +6,8 @@ import type { SqlClient } from './sql.ts';
 const HOUR_S = 3600;
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
+/** A day is packed for backtests once the event clock is this far past its end (late conversations thin out). */
+const PACK_AFTER_MS = 3600_000;
 /** A retention month: aggregateMonths × 30 days. */
 const MONTH_MS = 30 * DAY_MS;
 
@@ -27,6 +29,8 @@ export interface RetentionPolicy {
 export interface JanitorReport {
   removed: Record<string, number>;
   rolledUp: Record<string, number>;
+  /** Closed days whose counts were packed for backtests (settled_counts). */
+  packedDays: number;
   /** False when the pass stopped at its time budget with work left (the next pass goes on). */
   complete: boolean;
 }
@@ -88,7 +92,7 @@ export class Janitor {
   async pass(nowMs: number): Promise<JanitorReport> {
     const started = Date.now();
     const p = this.policy;
-    const report: JanitorReport = { removed: {}, rolledUp: {}, complete: true };
+    const report: JanitorReport = { removed: {}, rolledUp: {}, packedDays: 0, complete: true };
     // The token of the lead this pass runs under: a lead lost and regained mid-pass is another lead.
     const token = this.options.fence?.() ?? null;
     if (this.options.fence && token === null) throw new FencedError('not leading');
@@ -111,6 +115,8 @@ export class Janitor {
       ['removed', 'alert_deliveries', () => this.deleteOlder(fence, 'alert_deliveries', ['alert_id'], 'delivered_at', aggregate)],
       // The API's audit trail (who read or changed what): kept as long as the aggregates it is about.
       ['removed', 'access_log', () => this.deleteOlder(fence, 'access_log', ['id'], 'at', aggregate)],
+      // Packs of days folded into hours by now: backtests read those days from the hourly rows.
+      ['removed', 'settled_counts', () => this.deletePacksBefore(fence, Math.ceil(toHours / DAY_MS))],
     ];
     sweeping: for (const [kind, key, batch] of sweeps) {
       for (;;) {
@@ -130,11 +136,60 @@ export class Janitor {
         if (n < p.batchRows) break;
       }
     }
+    // Newest first: backtests read the last days most.
+    if (report.complete) {
+      for (const day of await this.unpackedDays(Math.ceil(toHours / DAY_MS), Math.floor((nowMs - PACK_AFTER_MS) / DAY_MS) - 1)) {
+        if (Date.now() - started > this.budgetMs) {
+          report.complete = false;
+          break;
+        }
+        await this.packDay(fence, day);
+        report.packedDays += 1;
+      }
+    }
     this.options.metrics?.passes.inc();
-    if (Object.keys(report.removed).length + Object.keys(report.rolledUp).length > 0) {
-      this.options.logger?.info({ removed: report.removed, rolledUp: report.rolledUp, complete: report.complete }, 'retention pass');
+    if (Object.keys(report.removed).length + Object.keys(report.rolledUp).length + report.packedDays > 0) {
+      this.options.logger?.info({ removed: report.removed, rolledUp: report.rolledUp, packedDays: report.packedDays, complete: report.complete }, 'retention pass');
     }
     return report;
+  }
+
+  /** Days in [firstDay, lastDay] with traffic counted and no pack, newest first. */
+  private async unpackedDays(firstDay: number, lastDay: number): Promise<number[]> {
+    if (lastDay < firstDay) return [];
+    const rows = await this.db.query<{ day: number }>(
+      `SELECT d AS day FROM generate_series($1::int, $2::int) AS d
+        WHERE NOT EXISTS (SELECT 1 FROM settled_counts s WHERE s.day = d AND s.product = '')
+          AND EXISTS (SELECT 1 FROM traffic_counts t WHERE t.product = '' AND t.bucket_start >= to_timestamp(d::bigint * 86400) AND t.bucket_start < to_timestamp((d::bigint + 1) * 86400))
+        ORDER BY d DESC`,
+      [firstDay, lastDay],
+    );
+    return rows.map((r) => Number(r.day));
+  }
+
+  /**
+   * Packs one closed day's per-bucket counts, every product and series, one row each. The event
+   * clock row's lock is taken first: a chunk counting into this day either committed before (and
+   * is read here) or deletes this pack when it commits after (ingest-store.ts, unpackChangedDays).
+   */
+  private async packDay(fence: Fence | undefined, day: number): Promise<void> {
+    const from = iso(day * DAY_MS);
+    const to = iso((day + 1) * DAY_MS);
+    const offset = `(extract(epoch FROM bucket_start)::bigint - $1::bigint * 86400)::text || ':' || conversations::text`;
+    await this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM event_clock WHERE id = 1 FOR UPDATE');
+      if (fence) await checkFence(tx, fence);
+      await tx.query('DELETE FROM settled_counts WHERE day = $1', [day]);
+      await tx.query(
+        `INSERT INTO settled_counts (day, product, series, counts)
+         SELECT $1, product, cluster_id, string_agg(${offset}, ',' ORDER BY bucket_start)
+           FROM cluster_counts WHERE bucket_start >= $2 AND bucket_start < $3 GROUP BY product, cluster_id
+         UNION ALL
+         SELECT $1, product, '', string_agg(${offset}, ',' ORDER BY bucket_start)
+           FROM traffic_counts WHERE bucket_start >= $2 AND bucket_start < $3 GROUP BY product`,
+        [day, from, to],
+      );
+    });
   }
 
   /** One batch statement, in a transaction that first checks the fence (a no-op without one). */
@@ -154,6 +209,17 @@ export class Janitor {
          DELETE FROM ${table} WHERE (${k}) IN (SELECT ${k} FROM ${table} WHERE ${column} < $1 LIMIT $2) RETURNING 1
        ) SELECT count(*) AS n FROM gone`,
       [iso(beforeMs), this.policy.batchRows],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Up to batchRows packed-count rows of days before `day`. */
+  private async deletePacksBefore(fence: Fence | undefined, day: number): Promise<number> {
+    const rows = await this.write(fence,
+      `WITH gone AS (
+         DELETE FROM settled_counts WHERE (day, product, series) IN (SELECT day, product, series FROM settled_counts WHERE day < $1 LIMIT $2) RETURNING 1
+       ) SELECT count(*) AS n FROM gone`,
+      [day, this.policy.batchRows],
     );
     return Number(rows[0]?.n ?? 0);
   }

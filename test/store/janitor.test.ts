@@ -131,7 +131,7 @@ describe.each(storeBackends)('Janitor on %s', (_name, open) => {
 
     // A second pass has nothing left to do.
     const again = await janitor.pass(NOW);
-    expect(again).toEqual({ removed: {}, rolledUp: {}, complete: true });
+    expect(again).toEqual({ removed: {}, rolledUp: {}, packedDays: 0, complete: true });
   });
 
   it('keeps dedupe inside the window: a conversation seen 1 day ago is still not counted twice', async () => {
