@@ -138,6 +138,20 @@ export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: read
   }
 }
 
+/**
+ * Starts the worker threads of backtestSets ahead of a backtest that is likely soon (an analyst
+ * opened the rule editor), so that it does not wait for them to load. Never throws: without
+ * workers, backtests judge here.
+ */
+export async function prepareBacktestWorkers(logger: Logger): Promise<void> {
+  try {
+    const { warmBacktestWorkers } = await import('./backtest-pool.ts');
+    warmBacktestWorkers();
+  } catch (error) {
+    logger.warn({ err: error }, 'backtest workers unavailable: judging the rule sets one after the other');
+  }
+}
+
 /** Worker threads for backtestSets; null (judged here instead) when they cannot start. */
 async function startPool(size: number, logger: Logger) {
   try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/detect/backtest.ts';
+import { idleBacktestWorkers } from '../../src/detect/backtest-pool.ts';
 import { createLogger } from '../../src/log.ts';
 import { IngestStore, type CountedConversation } from '../../src/store/ingest-store.ts';
 import { findCanary } from '../helpers/canary.ts';
@@ -30,6 +31,22 @@ describe('POST /api/backtest', () => {
   it('needs an analyst: 401 without a token, 403 for a viewer', async () => {
     expect((await post({ rules: [candidate()] }, null)).statusCode).toBe(401);
     expect((await post({ rules: [candidate()] }, 'viewer')).statusCode).toBe(403);
+  });
+
+  it('gets the workers ready on the rule editor\'s word (analysts only), and the backtest after takes them', async () => {
+    const prepare = (role: 'viewer' | 'analyst') => fixture.wb.app.inject({ method: 'POST', url: '/api/backtest/prepare', payload: {}, headers: fixture.wb.as(role) });
+    expect((await prepare('viewer')).statusCode).toBe(403);
+    const res = await prepare('analyst');
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ status: 'preparing' });
+    expect(idleBacktestWorkers()).toBe(2);
+    // Twice is once: no more workers than a backtest takes.
+    await prepare('analyst');
+    expect(idleBacktestWorkers()).toBe(2);
+    const body = (await post({ rules: [candidate()], ...period })).json();
+    expect(body.candidate.map((a: { cluster_id: string }) => a.cluster_id)).toEqual(['c-mid']);
+    // Given back after the backtest, for the next one.
+    expect(idleBacktestWorkers()).toBe(2);
   });
 
   it('answers what the candidate would have raised beside what the rules in force raise, by the detector over the stored counts', async () => {

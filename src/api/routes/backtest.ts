@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { backtestableRules, backtestSets, CountsCache } from '../../detect/backtest.ts';
+import { backtestableRules, backtestSets, CountsCache, prepareBacktestWorkers } from '../../detect/backtest.ts';
 import { parseRuleDocument, ruleLimitsOf, RulesError, type RuleSet } from '../../rules/rules.ts';
 import { readPolicyAreas } from '../../rules/areas.ts';
 import { ApiError, errorResponses } from '../auth/errors.ts';
@@ -74,6 +74,26 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
   const { retention, windows } = deps.config;
   const counts = new CountsCache({ allowedLatenessMs: windows.allowedLatenessSeconds * 1000, retention: retention.enabled ? retention : null });
   app.addHook('onClose', async () => counts.clear());
+
+  // The rule editor says a backtest is likely soon: the worker threads that judge it load meanwhile
+  // (≈ 1.5 s on two cores), kept a few minutes. No data goes either way.
+  app.post(
+    '/api/backtest/prepare',
+    {
+      config: { role: 'analyst' },
+      schema: {
+        summary: 'Get the backtest workers ready ahead of a backtest (the dashboard calls it when its rule editor opens)',
+        response: {
+          202: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['preparing'] } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (_request, reply) => {
+      await prepareBacktestWorkers(deps.logger.child({ component: 'backtest' }));
+      return reply.code(202).send({ status: 'preparing' as const });
+    },
+  );
 
   app.post<{ Body: { rules: unknown[]; from?: string; to?: string } }>(
     '/api/backtest',

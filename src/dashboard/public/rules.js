@@ -122,6 +122,8 @@ function Editor({ original, isNew, canWrite, onApplied }) {
 
   // A new reading of the same rule (a refresh, or the version just applied) resets the draft, not the outcome shown.
   useEffect(() => { setDraft(original); setJson(JSON.stringify(original, null, 2)); setDetails([]); setJsonError(null); }, [original]);
+  // A backtest is likely once the editor is open: the server loads its workers meanwhile (a hint; failures do not matter).
+  useEffect(() => { if (canWrite) post('/api/backtest/prepare', {}).catch(() => {}); }, [canWrite]);
 
   const update = (key, value) => {
     const next = { ...draft };
