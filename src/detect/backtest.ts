@@ -382,12 +382,15 @@ export class CountsSnapshot {
       for (const [product, byId] of this.columns) {
         const columnOf = columnsOf(product, byId);
         for (const [a, b] of this.unread(product, start, end)) {
-          const [packed] = await db.query<{ counts: string | null }>(
-            `SELECT string_agg(series || E'\t' || counts, E'\n') AS counts FROM settled_counts WHERE day = $1 AND product = $2`,
+          // A day is packed for every product at once (all traffic's row says it is): a product
+          // without rows in a packed day had no conversations that day.
+          const [packed] = await db.query<{ counts: string | null; whole: boolean }>(
+            `SELECT (SELECT string_agg(series || E'\t' || counts, E'\n') FROM settled_counts WHERE day = $1 AND product = $2) AS counts,
+                    EXISTS (SELECT 1 FROM settled_counts WHERE day = $1 AND product = '' AND series = '') AS whole`,
             [day, product],
           );
-          if (packed?.counts) {
-            parsePackedDay(packed.counts, { dayStartMs: day * SNAPSHOT_CHUNK_MS, originMs: fromMs, bucketMs, length, fromMs: a, toMs: b }, columnOf);
+          if (packed?.whole) {
+            if (packed.counts) parsePackedDay(packed.counts, { dayStartMs: day * SNAPSHOT_CHUNK_MS, originMs: fromMs, bucketMs, length, fromMs: a, toMs: b }, columnOf);
             continue;
           }
           const params = [product, new Date(a).toISOString(), new Date(b).toISOString(), fromMs / 1000, bucketMs / 1000];
