@@ -620,6 +620,20 @@ export class CountsCache {
   }
 }
 
+const COLON = 58;
+const COMMA = 44;
+/** Where the last readNumber stopped: a module variable, not a returned object, in loops over millions of records. */
+let numberEnd = 0;
+
+/** The decimal number starting at `pos` of `text`, NaN when no digit does; sets numberEnd to the position after it. */
+function readNumber(text: string, pos: number): number {
+  let value = 0;
+  const start = pos;
+  for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos)) value = value * 10 + (c - 48);
+  numberEnd = pos;
+  return pos === start ? Number.NaN : value;
+}
+
 /**
  * Parses `bucket:conversations:series` records separated by commas (series last: an area's id holds
  * a colon; no series id holds a comma — catalog and area ids are [a-z0-9-]). The traffic's records
@@ -632,16 +646,11 @@ export function parseRecords(text: string, length: number, columnOf: (id: string
   const n = text.length;
   while (pos < n) {
     const record = pos;
-    let bucket = 0;
-    let digits = 0;
-    let c = text.charCodeAt(pos);
-    for (; c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) bucket = bucket * 10 + (c - 48);
-    if (digits === 0 || c !== 58) throw new BacktestError(`unreadable count record at ${record}`);
-    let conversations = 0;
-    digits = 0;
-    for (c = text.charCodeAt(++pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) conversations = conversations * 10 + (c - 48);
-    if (digits === 0 || c !== 58) throw new BacktestError(`unreadable count record at ${record}`);
-    const idStart = ++pos;
+    const bucket = readNumber(text, pos);
+    if (Number.isNaN(bucket) || text.charCodeAt(numberEnd) !== COLON) throw new BacktestError(`unreadable count record at ${record}`);
+    const conversations = readNumber(text, numberEnd + 1);
+    if (Number.isNaN(conversations) || text.charCodeAt(numberEnd) !== COLON) throw new BacktestError(`unreadable count record at ${record}`);
+    const idStart = numberEnd + 1;
     let comma = text.indexOf(',', idStart);
     if (comma < 0) comma = n;
     // Records of one series often follow each other: compare in place before cutting a new string.
@@ -683,19 +692,14 @@ export function parsePackedDay(text: string, grid: PackedDayGrid, columnOf: (id:
     pos = tab + 1;
     while (pos < end) {
       const record = pos;
-      let seconds = 0;
-      let digits = 0;
-      let c = text.charCodeAt(pos);
-      for (; c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) seconds = seconds * 10 + (c - 48);
-      if (digits === 0 || c !== 58) throw new BacktestError(`unreadable packed counts at ${record}`);
-      let conversations = 0;
-      digits = 0;
-      for (c = text.charCodeAt(++pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos), digits++) conversations = conversations * 10 + (c - 48);
-      if (digits === 0 || (pos < end && c !== 44)) throw new BacktestError(`unreadable packed counts at ${record}`);
+      const seconds = readNumber(text, pos);
+      if (Number.isNaN(seconds) || text.charCodeAt(numberEnd) !== COLON) throw new BacktestError(`unreadable packed counts at ${record}`);
+      const conversations = readNumber(text, numberEnd + 1);
+      if (Number.isNaN(conversations) || (numberEnd < end && text.charCodeAt(numberEnd) !== COMMA)) throw new BacktestError(`unreadable packed counts at ${record}`);
       const at = dayStartMs + seconds * 1000;
       const bucket = Math.floor((at - originMs) / bucketMs);
       if (at >= fromMs && at < toMs && bucket >= 0 && bucket < length) column[bucket] = conversations;
-      pos += 1;
+      pos = numberEnd + 1;
     }
     pos = end + 1;
   }
