@@ -376,9 +376,9 @@ export class CountsSnapshot {
     // Bucket index from fromMs: floor, as bucket starts are on the grid (and an off-grid one lands in its bucket).
     const index = `floor((date_part('epoch', bucket_start) - $4) / $5)::bigint::text`;
     // On UTC days, as settled_counts packs them.
-    for (let start = fromMs; start < toMs; start = Math.floor(start / SNAPSHOT_CHUNK_MS) * SNAPSHOT_CHUNK_MS + SNAPSHOT_CHUNK_MS) {
-      const end = Math.min(toMs, Math.floor(start / SNAPSHOT_CHUNK_MS) * SNAPSHOT_CHUNK_MS + SNAPSHOT_CHUNK_MS);
+    for (let start = fromMs, end: number; start < toMs; start = end) {
       const day = Math.floor(start / SNAPSHOT_CHUNK_MS);
+      end = Math.min(toMs, (day + 1) * SNAPSHOT_CHUNK_MS);
       for (const [product, byId] of this.columns) {
         const columnOf = columnsOf(product, byId);
         for (const [a, b] of this.unread(product, start, end)) {

@@ -71,7 +71,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * older than `bucketDays` into hourly rows and hourly rows older than `hourlyDays` into daily rows
  * (conversations summed; distinct accounts as the largest of the folded rows — a lower bound, since
  * the account sets are gone by then); delete daily rows, catalog versions (never the latest) and
- * sent notifications and API access-log entries older than `aggregateMonths`.
+ * sent notifications and API access-log entries older than `aggregateMonths`. Then, within the
+ * pass's budget, it packs each closed day still at bucket grain into settled_counts for backtests
+ * (packDay), newest first.
  *
  * Ages are measured against `nowMs`: the monitor passes its event clock (the newest event time
  * applied), so a backlog or a replayed history keeps what its own windows need. Dedupe holds inside
@@ -143,8 +145,7 @@ export class Janitor {
           report.complete = false;
           break;
         }
-        await this.packDay(fence, day);
-        report.packedDays += 1;
+        if (await this.packDay(fence, day)) report.packedDays += 1;
       }
     }
     this.options.metrics?.passes.inc();
@@ -172,12 +173,14 @@ export class Janitor {
    * clock row's lock is taken first: a chunk counting into this day either committed before (and
    * is read here) or deletes this pack when it commits after (ingest-store.ts, unpackChangedDays).
    */
-  private async packDay(fence: Fence | undefined, day: number): Promise<void> {
+  private async packDay(fence: Fence | undefined, day: number): Promise<boolean> {
     const from = iso(day * DAY_MS);
     const to = iso((day + 1) * DAY_MS);
     const offset = `(extract(epoch FROM bucket_start)::bigint - $1::bigint * 86400)::text || ':' || conversations::text`;
-    await this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM event_clock WHERE id = 1 FOR UPDATE');
+    return this.db.transaction(async (tx) => {
+      // Only a day that ended before the clock as the lock finds it: ingest drops packs of those days only.
+      const [clock] = await tx.query<{ max_event_time: Date }>('SELECT max_event_time FROM event_clock WHERE id = 1 FOR UPDATE');
+      if (!clock || (day + 1) * DAY_MS > new Date(clock.max_event_time).getTime()) return false;
       if (fence) await checkFence(tx, fence);
       await tx.query('DELETE FROM settled_counts WHERE day = $1', [day]);
       await tx.query(
@@ -189,6 +192,7 @@ export class Janitor {
            FROM traffic_counts WHERE bucket_start >= $2 AND bucket_start < $3 GROUP BY product`,
         [day, from, to],
       );
+      return true;
     });
   }
 

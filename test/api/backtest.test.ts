@@ -34,7 +34,11 @@ describe('POST /api/backtest', () => {
   });
 
   it('gets the workers ready on the rule editor\'s word (analysts only), and the backtest after takes them', async () => {
-    const prepare = (role: 'viewer' | 'analyst') => fixture.wb.app.inject({ method: 'POST', url: '/api/backtest/prepare', payload: {}, headers: fixture.wb.as(role) });
+    const prepare = async (role: 'viewer' | 'analyst') => {
+      const res = await fixture.wb.app.inject({ method: 'POST', url: '/api/backtest/prepare', payload: {}, headers: fixture.wb.as(role) });
+      bodies.push(res.body);
+      return res;
+    };
     expect((await prepare('viewer')).statusCode).toBe(403);
     const res = await prepare('analyst');
     expect(res.statusCode).toBe(202);
