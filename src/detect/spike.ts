@@ -226,27 +226,40 @@ export function columnsOf(series: AnySeries['series']): SeriesColumns {
  * reference is below the cluster's own count (checked by the caller), as the loop clamps at 0.
  */
 interface Reference {
-  reference: ArrayLike<number>;
+  /** Buckets it spans: the series' length. */
+  length: number;
+  /** Per bucket; read only without `sums` (which then answer everything). */
+  reference?: ArrayLike<number>;
   /** Running sums of the reference *without* the cluster's conversations clamped in: see detectSpikes. */
-  sums?: { reference: ArrayLike<number>; conversations: ArrayLike<number>; ownIncluded: boolean };
+  sums?: { reference: RunningSums; conversations: ArrayLike<number>; ownIncluded: boolean };
+}
+
+/** Running sums of reference traffic: at(t) − at(s) is its traffic over buckets [s, t). */
+interface RunningSums {
+  at(t: number): number;
 }
 
 function totalsOver(series: SeriesColumns, ref: Reference, span: Span): Totals {
   const fast = ref.sums;
   if (fast) {
     const conversations = fast.conversations[span.end]! - fast.conversations[span.start]!;
-    const reference = fast.reference[span.end]! - fast.reference[span.start]!;
+    const reference = fast.reference.at(span.end) - fast.reference.at(span.start);
     // ownIncluded: the reference holds the cluster's conversations; otherwise it is the other traffic itself.
     return { conversations, others: fast.ownIncluded ? reference - conversations : reference };
   }
-  return totalsLoop(series, ref.reference, span);
+  return totalsLoop(series, ref.reference!, span);
 }
 
 /** Other traffic at one bucket. */
 function othersAt(series: SeriesColumns, ref: Reference, t: number): number {
-  // A trimmed cluster's reference is the robust one without it: the other traffic itself (never below 0).
-  if (ref.sums && !ref.sums.ownIncluded) return ref.reference[t]!;
-  return Math.max(0, ref.reference[t]! - series.conversations[t]!);
+  const fast = ref.sums;
+  if (fast) {
+    const reference = fast.reference.at(t + 1) - fast.reference.at(t);
+    // A trimmed cluster's reference is the robust one without it: the other traffic itself (never
+    // below 0); with its own included, it is never below its own count (see detectSpikes).
+    return fast.ownIncluded ? reference - series.conversations[t]! : reference;
+  }
+  return Math.max(0, ref.reference![t]! - series.conversations[t]!);
 }
 
 function totalsLoop(series: SeriesColumns, reference: ArrayLike<number>, { start, end }: Span): Totals {
@@ -284,17 +297,17 @@ let blockCounts = new Float64Array(0);
 let blockExposures = new Float64Array(0);
 
 /** The last reference blocks taken, for the next series over the same running sums and blocks. */
-let lastBlocks: { running: ArrayLike<number>; end: number; blocks: number; size: number; sums: Float64Array } | null = null;
+let lastBlocks: { running: RunningSums; end: number; blocks: number; size: number; sums: Float64Array } | null = null;
 
 /**
  * The reference's traffic per trailing block (newest first), from its running sums: the same for
  * every series of a group that spans the whole reference (they share its running sums), so taken once.
  */
-function referenceBlocks(running: ArrayLike<number>, end: number, blocks: number, size: number): Float64Array {
+function referenceBlocks(running: RunningSums, end: number, blocks: number, size: number): Float64Array {
   const last = lastBlocks;
   if (last && last.running === running && last.end === end && last.blocks === blocks && last.size === size) return last.sums;
   const sums = new Float64Array(blocks);
-  for (let j = 0; j < blocks; j++) sums[j] = running[end - j * size]! - running[end - j * size - size]!;
+  for (let j = 0; j < blocks; j++) sums[j] = running.at(end - j * size) - running.at(end - j * size - size);
   lastBlocks = { running, end, blocks, size, sums };
   return sums;
 }
@@ -328,7 +341,7 @@ function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span,
     }
     return { counts, exposures, blocks: n, total: { conversations, others } };
   }
-  const reference = ref.reference;
+  const reference = ref.reference!;
   let totalConversations = head.conversations;
   let totalOthers = head.others;
   const column = series.conversations;
@@ -370,14 +383,13 @@ interface Judgement {
  */
 export function evaluateSpike(cluster: AnySeries, reference: ArrayLike<number>, params: SpikeParams): SpikeEvaluation {
   checkParams(params);
-  return evaluate(cluster.id, columnsOf(cluster.series), cluster.prior, { reference }, params);
+  return evaluate(cluster.id, columnsOf(cluster.series), cluster.prior, { length: reference.length, reference }, params);
 }
 
 function evaluate(id: string, series: SeriesColumns, prior: ClusterSeries['prior'], ref: Reference, params: SpikeParams): SpikeEvaluation {
-  const reference = ref.reference;
   const length = series.conversations.length;
-  if (reference.length !== length) {
-    throw new SpikeInputError(`reference has ${reference.length} buckets, series of ${id} has ${length}`);
+  if (ref.length !== length) {
+    throw new SpikeInputError(`reference has ${ref.length} buckets, series of ${id} has ${length}`);
   }
   const plan = planFor(length, params);
   const window = totalsOver(series, ref, plan.window);
@@ -569,7 +581,7 @@ function minusLog10(p: number): number {
  */
 export function robustReference(clusters: readonly AnySeries[], params: SpikeParams): number[] {
   checkParams(params);
-  return Array.from(referenceWithout(clusters, trimmedClusters(clusters, params)));
+  return Array.from(referenceWithout(clusters.map((c) => columnsOf(c.series)), trimmedClusters(clusters, params)));
 }
 
 /** Indices of the clusters to trim, ranked by standardised excess over a raw-traffic expectation. */
@@ -605,10 +617,9 @@ function sums(series: SeriesColumns, { start, end }: Span): [number, number] {
   return [conversations, traffic];
 }
 
-/** Traffic per bucket (taken from the longest series: all carry the same totals) minus the trimmed clusters. */
-function referenceWithout(clusters: readonly AnySeries[], trimmed: ReadonlySet<number>): Float64Array {
-  const columns = clusters.map((c) => columnsOf(c.series));
-  const longest = columns.reduce<SeriesColumns>((a, c) => (c.conversations.length > a.conversations.length ? c : a), { conversations: [], traffic: [] });
+/** Traffic per bucket (taken from the longest series: all carry the same totals) minus the trimmed clusters, clamped at 0. */
+function referenceWithout(columns: readonly SeriesColumns[], trimmed: ReadonlySet<number>): Float64Array {
+  const longest = longestOf(columns);
   // Typed arrays: weeks of buckets × hundreds of clusters per window stay off the collected heap
   // (a typed column is copied at once, not element by element through an iterator).
   const reference = longest.traffic instanceof Float64Array ? longest.traffic.slice() : Float64Array.from(longest.traffic);
@@ -619,6 +630,116 @@ function referenceWithout(clusters: readonly AnySeries[], trimmed: ReadonlySet<n
   }
   for (let t = 0; t < reference.length; t++) if (!(reference[t]! > 0)) reference[t] = 0;
   return reference;
+}
+
+function longestOf(columns: readonly SeriesColumns[]): SeriesColumns {
+  return columns.reduce<SeriesColumns>((a, c) => (c.conversations.length > a.conversations.length ? c : a), { conversations: [], traffic: [] });
+}
+
+/**
+ * The trimmed reference of one group (referenceWithout) as its running sums, read at the points a
+ * window asks for. Building its column means subtracting a hundred-odd trimmed series over weeks of
+ * buckets at every window — the largest part of a backtest — while a window reads the sums at a few
+ * hundred points (its spans and baseline blocks). So when no bucket can fall below 0 (the least
+ * traffic covers the sum of the trimmed series' largest counts, so the clamp never acts), a sum at a
+ * point is taken from the series' own running sums when first asked; otherwise the column is built
+ * in full. Counts are whole numbers: both ways give the same figures to the last bit.
+ */
+class TrimmedReference {
+  /** Running sums from bucket 0 (memo[t]: buckets 0 … t−1); NaN until asked. */
+  private readonly memo: Float64Array;
+  /** One view per offset: referenceBlocks recognises sums it has cut into blocks by identity. */
+  private readonly views = new Map<number, RunningSums>();
+  private column: Float64Array | null = null;
+  /** Least reference from each bucket on (or a lower bound of it, when summed lazily). */
+  private least: Float64Array | null = null;
+
+  private constructor(
+    readonly length: number,
+    private readonly columns: readonly SeriesColumns[],
+    private readonly trimmed: ReadonlySet<number>,
+    /** Set when the sums are taken lazily: traffic's running sums, the trimmed series' own, and their largest counts summed. */
+    private readonly lazy: { traffic: ArrayLike<number>; trafficColumn: ArrayLike<number>; trimmed: Array<{ running: ArrayLike<number>; offset: number }>; bound: number } | null,
+  ) {
+    this.memo = new Float64Array(length + 1).fill(Number.NaN);
+    if (!lazy) this.build();
+  }
+
+  static of(columns: readonly SeriesColumns[], trimmed: ReadonlySet<number>): TrimmedReference {
+    const longest = longestOf(columns);
+    const length = longest.conversations.length;
+    return new TrimmedReference(length, columns, trimmed, TrimmedReference.lazily(longest, columns, trimmed, length));
+  }
+
+  /** What lazy sums need, or null when some bucket might be clamped (or a series has no running sums). */
+  private static lazily(longest: SeriesColumns, columns: readonly SeriesColumns[], trimmed: ReadonlySet<number>, length: number): TrimmedReference['lazy'] {
+    if (!longest.sums) return null;
+    const parts: Array<{ running: ArrayLike<number>; offset: number }> = [];
+    let bound = 0;
+    for (const i of trimmed) {
+      const series = columns[i]!;
+      if (!series.sums) return null;
+      parts.push({ running: series.sums.conversations, offset: length - series.conversations.length });
+      bound += series.sums.maxConversations;
+    }
+    const traffic = longest.traffic;
+    let least = Infinity;
+    for (let t = 0; t < length; t++) if (traffic[t]! < least) least = traffic[t]!;
+    if (!(least - bound >= 0)) return null;
+    return { traffic: longest.sums.traffic, trafficColumn: traffic, trimmed: parts, bound };
+  }
+
+  /** The reference per bucket (built once). */
+  perBucket(): Float64Array {
+    this.column ??= referenceWithout(this.columns, this.trimmed);
+    return this.column;
+  }
+
+  /** Its running sums seen from bucket `offset` on (a series that starts there). */
+  sumsFrom(offset: number): RunningSums {
+    let view = this.views.get(offset);
+    if (!view) {
+      view = { at: (t: number) => this.at(offset + t) };
+      this.views.set(offset, view);
+    }
+    return view;
+  }
+
+  /** The least reference over buckets offset … length−1 (a lower bound when summed lazily); Infinity past the end. */
+  leastFrom(offset: number): number {
+    if (!this.least) {
+      const least = new Float64Array(this.length + 1);
+      least[this.length] = Infinity;
+      const lazy = this.lazy;
+      const values = lazy ? lazy.trafficColumn : this.perBucket();
+      for (let t = this.length - 1; t >= 0; t--) least[t] = Math.min(least[t + 1]!, values[t]!);
+      // Lazily, the trimmed series are not subtracted per bucket: at most their largest counts are.
+      if (lazy) for (let t = 0; t < this.length; t++) least[t]! -= lazy.bound;
+      this.least = least;
+    }
+    return this.least[offset]!;
+  }
+
+  private at(t: number): number {
+    const known = this.memo[t]!;
+    if (known === known) return known;
+    const lazy = this.lazy!;
+    // Every running sum is taken from its own start: a view's first sum need not be 0.
+    let sum = lazy.traffic[t]! - lazy.traffic[0]!;
+    for (const { running, offset } of lazy.trimmed) {
+      const k = t - offset;
+      if (k > 0) sum -= running[k]! - running[0]!;
+    }
+    this.memo[t] = sum;
+    return sum;
+  }
+
+  private build(): void {
+    const column = this.perBucket();
+    const memo = this.memo;
+    memo[0] = 0;
+    for (let t = 0; t < column.length; t++) memo[t + 1] = memo[t]! + column[t]!;
+  }
 }
 
 /** A cluster's share is always of traffic that includes itself, even when it was trimmed from the reference. */
@@ -639,27 +760,23 @@ function ownReference(series: SeriesColumns, reference: Float64Array, trimmed: b
 export function detectSpikes(clusters: readonly AnySeries[], params: SpikeParams, kind: SeriesKind = 'disjoint'): SpikeVerdict[] {
   checkParams(params);
   const trimmed = kind === 'disjoint' ? trimmedClusters(clusters, params) : new Set<number>();
-  const reference = referenceWithout(clusters, trimmed);
-  // Running sums of the reference, and its least value from each bucket on: a series with running
-  // sums whose counts never exceed that least value takes its other traffic as a difference of sums.
-  const running = new Float64Array(reference.length + 1);
-  for (let t = 0; t < reference.length; t++) running[t + 1] = running[t]! + reference[t]!;
-  const leastFrom = new Float64Array(reference.length + 1);
-  leastFrom[reference.length] = Infinity;
-  for (let t = reference.length - 1; t >= 0; t--) leastFrom[t] = Math.min(leastFrom[t + 1]!, reference[t]!);
+  const columns = clusters.map((c) => columnsOf(c.series));
+  const reference = TrimmedReference.of(columns, trimmed);
   const untrimmed: { elsewhere?: number } = {};
   const evaluations = clusters.map((c, i) => {
     const prior = priorInReference(clusters, trimmed, i, untrimmed);
-    const columns = columnsOf(c.series);
+    const series = columns[i]!;
     const isTrimmed = trimmed.has(i);
-    const offset = reference.length - columns.conversations.length;
-    const own = columns.sums;
-    if (own && offset >= 0 && (isTrimmed || own.maxConversations <= leastFrom[offset]!)) {
-      // Most series span the whole reference: no view of it per series then.
-      const sums = { reference: offset === 0 ? running : running.subarray(offset), conversations: own.conversations, ownIncluded: !isTrimmed };
-      return evaluate(c.id, columns, prior, { reference: offset === 0 ? reference : reference.subarray(offset), sums }, params);
+    const offset = reference.length - series.conversations.length;
+    const own = series.sums;
+    // With running sums whose counts never exceed the reference anywhere, the other traffic over a
+    // span is a difference of sums (a trimmed series' reference is the other traffic itself).
+    if (own && offset >= 0 && (isTrimmed || own.maxConversations <= reference.leastFrom(offset))) {
+      const sums = { reference: reference.sumsFrom(offset), conversations: own.conversations, ownIncluded: !isTrimmed };
+      return evaluate(c.id, series, prior, { length: series.conversations.length, sums }, params);
     }
-    return evaluate(c.id, columns, prior, { reference: ownReference(columns, reference, isTrimmed) }, params);
+    const bucketed = ownReference(series, reference.perBucket(), isTrimmed);
+    return evaluate(c.id, series, prior, { length: bucketed.length, reference: bucketed }, params);
   });
   const correct = params.correction === 'bh' ? benjaminiHochberg : bonferroni;
   const significant = correct(evaluations.map((e) => e.pValue), params.alpha);

@@ -7,6 +7,7 @@ import {
   SpikeInputError,
   type BucketCounts,
   type ClusterSeries,
+  type SeriesColumns,
   type SpikeParams,
   type SpikeVerdict,
 } from '../../src/detect/spike.ts';
@@ -472,5 +473,57 @@ describe('detectSpikes on overlapping series (policy areas)', () => {
     const window = world.buckets[2]!.slice(-HOUR);
     const share = window.reduce((s, b) => s + b.conversations, 0) / window.reduce((s, b) => s + b.traffic, 0);
     expect(verdicts[2]!.evaluation.observed.share).toBeCloseTo(share, 10);
+  });
+});
+
+describe('detectSpikes with running sums (as the detector passes its series)', () => {
+  /**
+   * The detector's columns: views into longer cached columns, so their running sums start wherever
+   * the cache's did (not at 0), and series that started later are shorter.
+   */
+  function asColumns(clusters: readonly ClusterSeries[], lead: number): Array<{ id: string; series: SeriesColumns; prior?: { share: number } }> {
+    const length = Math.max(...clusters.map((c) => c.series.length));
+    const traffic = new Float64Array(lead + length);
+    for (const c of clusters) c.series.forEach((b, t) => (traffic[lead + length - c.series.length + t] = b.traffic));
+    const trafficRunning = new Float64Array(lead + length + 1);
+    for (let t = 0; t < lead + length; t++) trafficRunning[t + 1] = trafficRunning[t]! + (t < lead ? 7 : traffic[t]!);
+    return clusters.map((c) => {
+      const offset = lead + length - c.series.length;
+      const counts = new Float64Array(lead + length);
+      c.series.forEach((b, t) => (counts[offset + t] = b.conversations));
+      for (let t = 0; t < lead; t++) counts[t] = 3;
+      const running = new Float64Array(lead + length + 1);
+      for (let t = 0; t < lead + length; t++) running[t + 1] = running[t]! + counts[t]!;
+      const conversations = counts.subarray(offset);
+      return {
+        id: c.id,
+        ...(c.prior ? { prior: c.prior } : {}),
+        series: {
+          conversations,
+          traffic: traffic.subarray(offset),
+          sums: { conversations: running.subarray(offset), traffic: trafficRunning.subarray(offset), maxConversations: Math.max(0, ...conversations) },
+        },
+      };
+    });
+  }
+
+  it.each([
+    // The least traffic covers every trimmed count: the reference is summed lazily.
+    { name: 'busy traffic', unclustered: 400, surge: 3 },
+    // Traffic no cluster holds is nil and a leaf surges: buckets where the trimmed series hold all
+    // traffic, the reference built per bucket (and clamped).
+    { name: 'tight traffic', unclustered: 0, surge: 8 },
+  ])('gives the same verdicts, to the last bit, as the same counts without sums ($name)', ({ unclustered, surge }) => {
+    const length = 2 * WEEK + 3 * HOUR;
+    const perWindow = Array.from({ length: 40 }, (_, i) => 2 + (i % 9) * 3);
+    const world = simulate({ seed: 77, perWindow, length, unclustered, lift: (c, t) => (c === 5 && t >= length - 2 * HOUR ? surge : 1) });
+    const full = clustersAt(world, length, length);
+    // Some series start later (new clusters), some carry priors.
+    const clusters = full.map((c, i) => ({ ...c, series: i % 7 === 3 ? c.series.slice(WEEK + i) : c.series, ...(i % 5 === 0 ? { prior: { share: 0.01 } } : {}) }));
+    for (const params of [DEFAULTS, { ...DEFAULTS, bucketsPerWeek: WEEK }]) {
+      const plain = detectSpikes(clusters, params);
+      for (const lead of [0, 50]) expect(detectSpikes(asColumns(clusters, lead), params)).toEqual(plain);
+    }
+    expect(fired(detectSpikes(clusters, DEFAULTS))).toContain('c5');
   });
 });
