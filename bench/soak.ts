@@ -9,6 +9,15 @@
  * (clio_nodejs_eventloop_lag_max_seconds, reset at every scrape), how long /metrics took to answer,
  * and how many scrapes saw a delay over a second.
  * CLIO_KAFKA_SESSION_TIMEOUT_MS is passed on to `run`; BENCH_SOAK_NODE_OPTIONS becomes its NODE_OPTIONS (only flags NODE_OPTIONS allows).
+ *
+ * BENCH_SOAK_EMBEDDINGS=stand-in swaps the embedded model for a stand-in: the bench starts a local
+ * OpenAI-compatible embeddings server (bench/embedding-stand-in.ts: feature-hashed 256-d vectors,
+ * microseconds a text), builds the catalog through it, and runs `run` with CLIO_EMBEDDINGS=http
+ * pointed at it. It exists because the embedded model caps `run` at a few dozen conversations/s on
+ * a 2-core machine, so 1,000,000 conversations would take ~6 h, while what the soak judges is the
+ * memory of the rest of the pipeline (consumer, store, windows, detection) over that many. Its
+ * throughput is the pipeline's without the model, not the model's, and its RSS has no model in it;
+ * the figures name the embedder used. Without the variable (or with `local`) the embedded model is used.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,11 +28,14 @@ import kafkajs from 'kafkajs';
 import { OfflineAuditor } from '../src/catalog/audit.ts';
 import { buildCatalog } from '../src/app/catalog-build.ts';
 import { loadPolicies } from '../src/catalog/policies.ts';
+import type { Embedder } from '../src/embed/embedder.ts';
+import { HttpEmbedder } from '../src/embed/http-embedder.ts';
 import { LocalEmbedder } from '../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
 import { generateConversations } from '../src/generate/synthetic.ts';
 import { silentProgress } from '../src/util/progress.ts';
 import { withBroker } from './broker.ts';
+import { startEmbeddingStandIn, type EmbeddingStandIn } from './embedding-stand-in.ts';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 3);
 const MAX_CONVERSATIONS = Number(process.env.BENCH_SOAK_CONVERSATIONS ?? Infinity);
@@ -36,6 +48,9 @@ const BATCH_EVENT_MS = 10 * 60_000;
 const MAX_GROWTH = 0.15;
 const MAX_GROWTH_MB = 40;
 const BIN = fileURLToPath(new URL('../bin/clio-stream.js', import.meta.url));
+/** `stand-in`: embed through the local stand-in server instead of the embedded model (see above). */
+const EMBEDDINGS = process.env.BENCH_SOAK_EMBEDDINGS || 'local';
+if (EMBEDDINGS !== 'local' && EMBEDDINGS !== 'stand-in') throw new Error(`BENCH_SOAK_EMBEDDINGS must be stand-in or local (the default), not ${EMBEDDINGS}`);
 
 interface Sample {
   atS: number;
@@ -54,11 +69,17 @@ interface Sample {
 
 export async function benchSoak(): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'clio-bench-soak-'));
+  let standIn: EmbeddingStandIn | undefined;
   try {
+    if (EMBEDDINGS === 'stand-in') {
+      standIn = await startEmbeddingStandIn();
+      process.stderr.write(`embeddings: STAND-IN server at ${standIn.url} (feature hashing, not the model: throughput is the pipeline's without it)\n`);
+    }
     process.stderr.write('building a small catalog ...\n');
     const baseline = join(dir, 'baseline.jsonl');
     writeFileSync(baseline, [...generateConversations({ count: 800, seed: 3, accounts: 300, targetBytes: 0, idPrefix: 'soak-base' })].map((l) => JSON.stringify(l.conversation)).join('\n'));
-    const embedder = await LocalEmbedder.start({ workers: 2 });
+    // The catalog is built in the vector space `run` will embed in.
+    const embedder: Embedder = standIn ? await HttpEmbedder.create({ url: standIn.url, model: standIn.model }) : await LocalEmbedder.start({ workers: 2 });
     try {
       await buildCatalog({
         input: baseline, out: join(dir, 'catalog.json'), clusters: 12, seed: 1, limits: { maxMessageBytes: 1 << 20, maxMessages: 500, maxBlockChars: 200_000, maxFutureSeconds: 0 },
@@ -68,13 +89,14 @@ export async function benchSoak(): Promise<Record<string, string>> {
     } finally {
       await embedder.close();
     }
-    return await withBroker((brokers) => soak(brokers, dir));
+    return await withBroker((brokers) => soak(brokers, dir, standIn));
   } finally {
+    await standIn?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function soak(brokers: string[], dir: string): Promise<Record<string, string>> {
+async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | undefined): Promise<Record<string, string>> {
   const kafka = new kafkajs.Kafka({ clientId: 'clio-bench-soak', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const topic = `clio_soak_${Date.now()}`;
   const admin = kafka.admin();
@@ -108,6 +130,8 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
       CLIO_ALERTS_OUT: join(dir, 'alerts.jsonl'),
       CLIO_ACCOUNT_HASH_SECRET: 'bench-soak-secret-0123456789',
       CLIO_API_PORT: '0',
+      // The stand-in: `run` embeds through its ordinary OpenAI-compatible client (the dimension is learnt from a probe).
+      ...(standIn ? { CLIO_EMBEDDINGS: 'http', CLIO_EMBEDDINGS_URL: standIn.url, CLIO_EMBEDDINGS_MODEL: standIn.model } : {}),
       // Passed through when set: a longer session timeout, node flags for `run` alone.
       ...(process.env.CLIO_KAFKA_SESSION_TIMEOUT_MS ? { CLIO_KAFKA_SESSION_TIMEOUT_MS: process.env.CLIO_KAFKA_SESSION_TIMEOUT_MS } : {}),
       ...(process.env.BENCH_SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SOAK_NODE_OPTIONS } : {}),
@@ -174,6 +198,10 @@ async function soak(brokers: string[], dir: string): Promise<Record<string, stri
   const last = samples.at(-1)!;
   const throughput = (last.processed - first.processed) / (last.atS - first.atS);
   const figures = {
+    // Which embedder set the pace: a stand-in run's throughput is not the model's.
+    'soak embedder': standIn
+      ? `STAND-IN (BENCH_SOAK_EMBEDDINGS=stand-in: feature-hashed ${standIn.model} over HTTP, no model in RSS; ${standIn.served.texts} texts in ${standIn.served.requests} requests)`
+      : 'embedded model (local, 2 workers)',
     'soak minutes': (last.atS / 60).toFixed(1),
     'soak conversations': String(last.processed),
     'soak throughput (conversations/s)': throughput.toFixed(0),
