@@ -287,6 +287,8 @@ interface TrailingBlocks {
   exposures: Float64Array;
   blocks: number;
   total: Totals;
+  /** The blocks' part of the total (the rest is the head: buckets older than the oldest whole block). */
+  inBlocks: Totals;
 }
 
 /**
@@ -339,7 +341,7 @@ function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span,
       conversations += c;
       others += o;
     }
-    return { counts, exposures, blocks: n, total: { conversations, others } };
+    return { counts, exposures, blocks: n, total: { conversations, others }, inBlocks: { conversations: conversations - head.conversations, others: others - head.others } };
   }
   const reference = ref.reference!;
   let totalConversations = head.conversations;
@@ -362,7 +364,8 @@ function trailingBlocksOf(series: SeriesColumns, ref: Reference, trailing: Span,
     totalConversations += conversations;
     totalOthers += others;
   }
-  return { counts, exposures, blocks: n, total: { conversations: totalConversations, others: totalOthers } };
+  const inBlocks = { conversations: totalConversations - head.conversations, others: totalOthers - head.others };
+  return { counts, exposures, blocks: n, total: { conversations: totalConversations, others: totalOthers }, inBlocks };
 }
 
 /** What one test concluded about the window. */
@@ -492,10 +495,11 @@ function either(a: Judgement, b: Judgement): Judgement {
  * and the tail a test reads is very sensitive to it — an underestimate turns ordinary bursts into
  * alerts. `bursty` says whether Pearson's statistic shows the excess variance plainly.
  */
-function burstinessOf({ counts, exposures, blocks }: TrailingBlocks): Burstiness {
+function burstinessOf({ counts, exposures, blocks, inBlocks }: TrailingBlocks): Burstiness {
   const steady = { bursty: false, dispersion: 0 };
   if (blocks < MIN_DISPERSION_BLOCKS) return steady;
-  const rate = sum(counts, blocks) / sum(exposures, blocks);
+  // Whole counts: the blocks' sums taken while cutting them are the sums of the blocks, exactly.
+  const rate = inBlocks.conversations / inBlocks.others;
   if (!(rate > 0 && Number.isFinite(rate))) return steady;
   // Per block: excess variance a = (c − e)² − e, whose expectation is φ·e².
   let pearson = 0;
@@ -528,12 +532,6 @@ interface Burstiness {
   bursty: boolean;
   /** Upper bound of φ; 0 when the baseline is too short or plainly steady. */
   dispersion: number;
-}
-
-function sum(values: Float64Array, length: number): number {
-  let s = 0;
-  for (let i = 0; i < length; i++) s += values[i]!;
-  return s;
 }
 
 /**
