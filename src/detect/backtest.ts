@@ -139,6 +139,20 @@ export async function backtestSets(o: Omit<BacktestOptions, 'rules'>, sets: read
 }
 
 /**
+ * Reads into the counts cache what a backtest of these rule sets over the period would read, ahead
+ * of a backtest that is likely soon (an analyst opened the rule editor): the backtest after starts
+ * from these counts and reads again only what may have changed since (see CountsCache). The
+ * candidate is not known yet; one over the same segments and history (an edit of a rule in force)
+ * reads nothing more.
+ */
+export async function prefetchCounts(o: Pick<BacktestOptions, 'db' | 'catalog' | 'fromMs' | 'toMs' | 'bucketMs'> & { counts: NonNullable<BacktestOptions['counts']> }, sets: readonly RuleSet[]): Promise<void> {
+  const wanted = snapshotSpan(sets.map((set) => set.rules), o.fromMs, o.bucketMs);
+  const lease = o.counts.cache.take(wanted.products, wanted.fromMs, o.toMs, o.bucketMs, { closedThroughMs: o.counts.closedThroughMs, catalogVersion: o.catalog.version });
+  if (lease.snapshot.loadedThroughMs < lease.snapshot.toMs) await lease.snapshot.fill(o.db);
+  lease.keep();
+}
+
+/**
  * Starts the worker threads of backtestSets ahead of a backtest that is likely soon (an analyst
  * opened the rule editor), so that it does not wait for them to load. Never throws: without
  * workers, backtests judge here.

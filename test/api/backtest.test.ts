@@ -34,8 +34,8 @@ describe('POST /api/backtest', () => {
   });
 
   it('gets the workers ready on the rule editor\'s word (analysts only), and the backtest after takes them', async () => {
-    const prepare = async (role: 'viewer' | 'analyst') => {
-      const res = await fixture.wb.app.inject({ method: 'POST', url: '/api/backtest/prepare', payload: {}, headers: fixture.wb.as(role) });
+    const prepare = async (role: 'viewer' | 'analyst', payload: object = {}) => {
+      const res = await fixture.wb.app.inject({ method: 'POST', url: '/api/backtest/prepare', payload, headers: fixture.wb.as(role) });
       bodies.push(res.body);
       return res;
     };
@@ -44,9 +44,14 @@ describe('POST /api/backtest', () => {
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ status: 'preparing' });
     expect(idleBacktestWorkers()).toBe(2);
-    // Twice is once: no more workers than a backtest takes.
-    await prepare('analyst');
+    // Twice is once: no more workers than a backtest takes. With a period, its counts are read ahead
+    // too; the backtest right after waits for that read and starts from it.
+    await prepare('analyst', period);
     expect(idleBacktestWorkers()).toBe(2);
+    // A period that cannot be backtested is refused as the backtest refuses it.
+    const reversed = await prepare('analyst', { from: period.to, to: period.from });
+    expect(reversed.statusCode).toBe(400);
+    expect(reversed.json()).toMatchObject({ error: 'invalid_request', details: [{ path: 'body/from' }] });
     const body = (await post({ rules: [candidate()], ...period })).json();
     expect(body.candidate.map((a: { cluster_id: string }) => a.cluster_id)).toEqual(['c-mid']);
     // Given back after the backtest, for the next one.

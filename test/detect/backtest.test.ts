@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/alerts/alert.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
-import { backtest, BacktestError, backtestSets, CountsCache, episodesOf } from '../../src/detect/backtest.ts';
+import { backtest, BacktestError, backtestSets, CountsCache, episodesOf, prefetchCounts } from '../../src/detect/backtest.ts';
 import { Detector } from '../../src/detect/detector.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
 import { createLogger } from '../../src/log.ts';
@@ -301,6 +301,31 @@ describe('backtests with the counts kept between them (CountsCache)', () => {
       reads.length = 0;
       await backtestSets({ ...base, catalog: { ...catalog(), version: 2 }, toMs: T0 + 48 * HOUR, counts: { cache, closedThroughMs: END } }, [rules(1.5)]);
       expect(Math.min(...reads.map((r) => r[1]))).toBeLessThan(FROM);
+      cache.clear();
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  }, 240_000);
+
+  it('counts read ahead of a backtest (the rule editor opened) are its start: it reads only the recent buckets, and answers what reading everything answers', async () => {
+    const { db: store, cleanup } = await open();
+    try {
+      await migrate(store);
+      await ingestHistory(store, T0, END, { offset: 0n, id: 0 });
+      const { db, reads } = recording(store);
+      const cache = new CountsCache({ allowedLatenessMs: 0, retention: null });
+      const base = { db, catalog: catalog(), fromMs: FROM, toMs: END, bucketMs: BUCKET, privacy: PRIVACY, policyAreas: AREAS, logger: createLogger('silent') };
+      const counts = { cache, closedThroughMs: END };
+      // Read ahead for the rules in force; the candidate (another threshold) judges the same segments.
+      await prefetchCounts({ ...base, counts }, [rules(3.5)]);
+      expect(Math.min(...reads.map((r) => r[1]))).toBeLessThan(FROM);
+      reads.length = 0;
+      const results = await backtestSets({ ...base, counts }, [rules(1.5), rules(3.5)]);
+      // Only the six hours before the watermark, where late conversations may still land, are read again.
+      expect(reads.length).toBeGreaterThan(0);
+      expect(Math.min(...reads.map((r) => r[1]))).toBe(END - 6 * HOUR);
+      expect(results).toEqual(await backtestSets(base, [rules(1.5), rules(3.5)]));
       cache.clear();
     } finally {
       await store.close();

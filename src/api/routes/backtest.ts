@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { backtestableRules, backtestSets, CountsCache, prepareBacktestWorkers } from '../../detect/backtest.ts';
+import { backtestableRules, backtestSets, CountsCache, prefetchCounts, prepareBacktestWorkers } from '../../detect/backtest.ts';
 import { parseRuleDocument, ruleLimitsOf, RulesError, type RuleSet } from '../../rules/rules.ts';
 import { readPolicyAreas } from '../../rules/areas.ts';
 import { ApiError, errorResponses } from '../auth/errors.ts';
@@ -74,23 +74,56 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
   const { retention, windows } = deps.config;
   const counts = new CountsCache({ allowedLatenessMs: windows.allowedLatenessSeconds * 1000, retention: retention.enabled ? retention : null });
   app.addHook('onClose', async () => counts.clear());
+  // Counts being read ahead (prepare): a backtest waits for that read rather than reading the same counts beside it.
+  let prefetching: Promise<void> = Promise.resolve();
+  const withAreas = (set: RuleSet): RuleSet => (set.areas ? set : { ...set, areas: [...taxonomy()] });
+
+  /** The period asked, or the last DEFAULT_PERIOD_MS before the watermark, on the bucket grid; ApiError when it cannot be judged. */
+  const periodOf = (body: { from?: string; to?: string }, closed: number): { fromMs: number; toMs: number } => {
+    const bucketMs = model.bucketMs;
+    const toMs = alignDown(body.to ? Date.parse(body.to) : closed, bucketMs);
+    const fromMs = alignDown(body.from ? Date.parse(body.from) : toMs - DEFAULT_PERIOD_MS, bucketMs);
+    if (!(toMs > fromMs)) throw new ApiError(400, 'from must be before to', [{ path: 'body/from', message: 'not before to' }]);
+    if (toMs - fromMs > MAX_PERIOD_MS) throw new ApiError(400, `a backtest covers at most ${MAX_PERIOD_MS / DAY_MS} days`, [{ path: 'body/from', message: 'period too long' }]);
+    return { fromMs, toMs };
+  };
 
   // The rule editor says a backtest is likely soon: the worker threads that judge it load meanwhile
-  // (≈ 1.5 s on two cores), kept a few minutes. No data goes either way.
-  app.post(
+  // (≈ 1.5 s on two cores), kept a few minutes, and the counts of the period (the rules in force's
+  // segments) are read into the counts kept for the next backtest. Nothing is answered but 202.
+  app.post<{ Body: { from?: string; to?: string } | undefined }>(
     '/api/backtest/prepare',
     {
       config: { role: 'analyst' },
       schema: {
-        summary: 'Get the backtest workers ready ahead of a backtest (the dashboard calls it when its rule editor opens)',
+        summary: 'Get the backtest workers and the counts of a period ready ahead of a backtest (the dashboard calls it when its rule editor opens)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', format: 'date-time', description: 'the period the backtest is likely to ask (default: the last 7 days)' },
+            to: { type: 'string', format: 'date-time' },
+          },
+        },
         response: {
           202: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['preparing'] } } },
           ...errorResponses,
         },
       },
     },
-    async (_request, reply) => {
-      await prepareBacktestWorkers(deps.logger.child({ component: 'backtest' }));
+    async (request, reply) => {
+      const logger = deps.logger.child({ component: 'backtest' });
+      await prepareBacktestWorkers(logger);
+      const catalog = deps.catalog();
+      const closed = await model.closedThrough();
+      if (catalog && closed !== null) {
+        const { fromMs, toMs } = periodOf(request.body ?? {}, closed);
+        const inForce = withAreas(deps.rules());
+        // Not awaited: the editor does not wait for it. A failure only means the backtest reads the counts itself.
+        prefetching = prefetching
+          .then(() => prefetchCounts({ db: deps.db, catalog, fromMs, toMs, bucketMs: model.bucketMs, counts: { cache: counts, closedThroughMs: closed } }, [inForce]))
+          .catch((error: unknown) => logger.warn({ err: error }, 'reading the counts ahead of a backtest failed: the backtest reads them itself'));
+      }
       return reply.code(202).send({ status: 'preparing' as const });
     },
   );
@@ -148,13 +181,11 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
       const bucketMs = model.bucketMs;
       const closed = await model.closedThrough();
       if (closed === null) throw new ApiError(409, 'no counts are stored yet');
-      const toMs = alignDown(request.body.to ? Date.parse(request.body.to) : closed, bucketMs);
-      const fromMs = alignDown(request.body.from ? Date.parse(request.body.from) : toMs - DEFAULT_PERIOD_MS, bucketMs);
-      if (!(toMs > fromMs)) throw new ApiError(400, 'from must be before to', [{ path: 'body/from', message: 'not before to' }]);
-      if (toMs - fromMs > MAX_PERIOD_MS) throw new ApiError(400, `a backtest covers at most ${MAX_PERIOD_MS / DAY_MS} days`, [{ path: 'body/from', message: 'period too long' }]);
+      const { fromMs, toMs } = periodOf(request.body, closed);
       await deps.access.record(principal, 'backtest.run', candidate.rules.map((r) => r.name).join(','));
-
       const started = performance.now();
+      // Counts the editor's prepare is still reading are this backtest's start: wait for them.
+      await prefetching;
       const common = {
         db: deps.db, catalog, fromMs, toMs, bucketMs,
         privacy: { minAccounts: deps.config.privacy.minAccounts, minConversations: deps.config.privacy.minConversations },
@@ -162,7 +193,6 @@ export async function backtestRoutes(app: FastifyInstance, deps: WorkbenchDeps):
         counts: { cache: counts, closedThroughMs: closed },
       };
       const inForce = deps.rules();
-      const withAreas = (set: RuleSet): RuleSet => (set.areas ? set : { ...set, areas: [...taxonomy()] });
       // One read of the stored counts serves both sets, judged side by side (worker threads).
       const [candidateResult, currentResult] = await backtestSets(common, [withAreas(candidate), withAreas(inForce)]);
       const notBacktested = (set: 'candidate' | 'current', rules: RuleSet['rules']) =>

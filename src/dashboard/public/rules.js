@@ -108,6 +108,14 @@ function BacktestResult({ result, names }) {
   </div>`;
 }
 
+/** The backtest period of the last `days` days before the latest closed window: {} for the server's default (7). */
+async function periodOf(days) {
+  if (days === 7) return {};
+  const overview = await get('/api/overview');
+  const end = Date.parse(overview.window.end);
+  return { from: new Date(end - days * 86400_000).toISOString(), to: new Date(end).toISOString() };
+}
+
 function Editor({ original, isNew, canWrite, onApplied }) {
   const [draft, setDraft] = useState(original);
   const [json, setJson] = useState(JSON.stringify(original, null, 2));
@@ -122,8 +130,9 @@ function Editor({ original, isNew, canWrite, onApplied }) {
 
   // A new reading of the same rule (a refresh, or the version just applied) resets the draft, not the outcome shown.
   useEffect(() => { setDraft(original); setJson(JSON.stringify(original, null, 2)); setDetails([]); setJsonError(null); }, [original]);
-  // A backtest is likely once the editor is open: the server loads its workers meanwhile (a hint; failures do not matter).
-  useEffect(() => { if (canWrite) post('/api/backtest/prepare', {}).catch(() => {}); }, [canWrite]);
+  // A backtest is likely once the editor is open: the server loads its workers and reads the counts
+  // of the period meanwhile (a hint; failures do not matter). Again when the period changes.
+  useEffect(() => { if (canWrite) periodOf(days).then((period) => post('/api/backtest/prepare', period)).catch(() => {}); }, [canWrite, days]);
 
   const update = (key, value) => {
     const next = { ...draft };
@@ -143,13 +152,7 @@ function Editor({ original, isNew, canWrite, onApplied }) {
   const backtest = async () => {
     setBusy('backtest'); setError(null); setDetails([]); setResult(null);
     try {
-      const body = { rules: [draft] };
-      if (days !== 7) {
-        const overview = await get('/api/overview');
-        const end = Date.parse(overview.window.end);
-        Object.assign(body, { from: new Date(end - days * 86400_000).toISOString(), to: new Date(end).toISOString() });
-      }
-      setResult(await post('/api/backtest', body));
+      setResult(await post('/api/backtest', { rules: [draft], ...(await periodOf(days)) }));
     } catch (e) { fail(e); } finally { setBusy(null); }
   };
   const apply = async () => {
