@@ -46,3 +46,5 @@ export interface RunningKafka {
 export function fetchKafkaJars(): Promise<string>;
 export function startKafka(options?: StartKafkaOptions): Promise<RunningKafka>;
 export function stopKafka(options?: { pidFile?: string; timeoutMs?: number }): Promise<boolean>;
+/** A random KRaft cluster id that kafka-storage cannot mistake for an option (never starts with '-'). */
+export function newClusterId(random?: (size: number) => Buffer): string;

@@ -320,7 +320,7 @@ export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAUL
 
   // Reuse the id of an already formatted data dir: format rejects a different one even with --ignore-formatted.
   const reused = existingClusterId(dataDir);
-  const clusterId = reused ?? randomBytes(16).toString('base64url'); // 22 chars
+  const clusterId = reused ?? newClusterId();
   // A new data dir gets its SCRAM users with the metadata it is formatted with; a reused one below.
   const scram = secure && !reused ? scramCredentials(secure.username, secure.password).flatMap((c) => ['--add-scram', c]) : [];
   const fmt = await run('java', [
@@ -390,6 +390,18 @@ export async function startKafka({ port = 9092, controllerPort, dataDir = DEFAUL
   }
   const startSeconds = (Date.now() - started) / 1000;
   return { brokers, pid, startSeconds, ...(secured ? { secure: secured } : {}), stop: () => stopKafka({ pidFile }) };
+}
+
+/**
+ * A random cluster id (16 bytes, 22 base64url characters). One starting with '-' would be read by
+ * kafka-storage as an option ("--cluster-id: expected one argument"): 1 start in 64 failed so.
+ * Kafka's own Uuid.randomUuid draws again for the same reason.
+ */
+export function newClusterId(random = randomBytes) {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** SIGTERM, wait up to timeoutMs for a clean shutdown, then SIGKILL. Resolves true if a broker was stopped. */
