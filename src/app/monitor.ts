@@ -9,7 +9,7 @@ import type { Config } from '../config/load.ts';
 import { Detector } from '../detect/detector.ts';
 import { AdvisoryLockLeadership, SingleProcessLeadership, type Leadership } from '../store/leadership.ts';
 import { EmergenceTracker } from '../detect/emergence.ts';
-import { startLeaderLoop } from '../detect/leader-loop.ts';
+import { overlappedPasses, startLeaderLoop } from '../detect/leader-loop.ts';
 import { DetectionMetrics } from '../detect/metrics.ts';
 import { EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { closedThrough, watermarkOf } from '../detect/windows.ts';
@@ -45,6 +45,13 @@ export interface MonitorOptions {
   notifier?: Notifier;
   /** Replay: the end of the input closes every bucket (no more late data can come). */
   closeAtEnd?: boolean;
+  /**
+   * `run`: the next chunk is read and counted while the detection pass of the one before runs (its
+   * emergence check scores in a worker thread), never more than one pass behind. Without it (replay,
+   * eval) each chunk waits for its pass, so a promoted group is in the index before the next chunk
+   * is assigned and the same input raises the same alerts on every run.
+   */
+  overlapDetection?: boolean;
   onAssigned?: (rows: ReadonlyArray<{ id: string; assignment: Assignment }>) => Promise<void>;
   /** An embedder already running in this process (its owner closes it). */
   embedder?: Embedder;
@@ -147,6 +154,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const allowedLatenessMs = config.windows.allowedLatenessSeconds * 1000;
     const bucketMs = config.windows.bucketSeconds * 1000;
 
+    const overlapped = overlappedPasses(() => loop.nudge());
     const handle = createIngestPipeline({
       consumer: o.consumer,
       limits: config.ingest,
@@ -162,7 +170,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
       onAssigned: o.onAssigned,
       afterChunk: async () => {
         clockMs = await store.eventClock(o.consumer);
-        await loop.nudge();
+        return o.overlapDetection ? overlapped() : loop.nudge();
       },
     });
 

@@ -51,7 +51,7 @@ export async function startRun(config: Readonly<Config>, logger: Logger): Promis
     { brokers: k.brokers, groupId: k.groupId, topic: k.topics.conversations, sessionTimeoutMs: k.sessionTimeoutMs, chunkSize: k.chunkSize, fromBeginning: k.fromBeginning },
     logger.child({ component: 'source' }),
   );
-  const monitor = await startMonitor({ config, logger, metrics, source, deadLetters, consumer: k.groupId }).catch(async (error) => {
+  const monitor = await startMonitor({ config, logger, metrics, source, deadLetters, consumer: k.groupId, overlapDetection: true }).catch(async (error) => {
     await deadLetters.close().catch(() => {});
     throw error;
   });

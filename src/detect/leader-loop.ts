@@ -135,3 +135,18 @@ async function syncProvisional(store: DetectionStore, index: CatalogIndex): Prom
   for (const c of latest.clusters) if (c.provisional && !index.cluster(c.id)) index.addLeaf(c);
   index.catalog.version = latest.version;
 }
+
+/**
+ * What `run` calls after each chunk: it asks for a pass and waits only for the one asked for after
+ * the chunk before. The next chunk is read and counted while a pass judges (its emergence check
+ * scores in a worker thread), and detection is never more than one pass behind the counts, so
+ * what runs ahead of it (the emerging window read ahead) stays bounded.
+ */
+export function overlappedPasses(nudge: () => Promise<void>): () => Promise<void> {
+  let previous: Promise<void> = Promise.resolve();
+  return async () => {
+    const before = previous;
+    previous = nudge();
+    await before;
+  };
+}

@@ -105,7 +105,11 @@ describe('a week consumed as a backlog over several partitions raises the alerts
   }
 
   /**
-   * Consumes the topic as `run` does (same group across restarts, embedded store in `storeDir`).
+   * Consumes the topic as `run` does (same group across restarts, embedded store in `storeDir`), but
+   * with each chunk's buckets judged before the next chunk is read (as replay does; `run` overlaps
+   * them): an emerging group is then in the index before the next chunk is assigned, whatever the
+   * threads' timing, so the figures of every alert compare exactly. The watermark, what this file
+   * tests, moves the same either way.
    * `stopAfter`: stop once that many records were consumed, without the end-of-input pass (a restart
    * mid-backlog); otherwise run to the end of the week and close every bucket, as replay does.
    */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogIndex } from '../../src/assign/catalog-index.ts';
 import type { Catalog, CatalogCluster } from '../../src/catalog/catalog.ts';
 import type { Detector } from '../../src/detect/detector.ts';
-import { startLeaderLoop, type LeaderLoopDeps } from '../../src/detect/leader-loop.ts';
+import { overlappedPasses, startLeaderLoop, type LeaderLoopDeps } from '../../src/detect/leader-loop.ts';
 import { createLogger } from '../../src/log.ts';
 import type { DetectionStore } from '../../src/store/detection-store.ts';
 import { FencedError, type Leadership } from '../../src/store/leadership.ts';
@@ -151,5 +151,35 @@ describe('startLeaderLoop', () => {
     expect(ticked).toBeGreaterThan(1);
     await sleep(50);
     expect(h.log.filter((l) => l.startsWith('advance')).length).toBe(ticked);
+  });
+});
+
+describe('overlappedPasses', () => {
+  it('returns while the pass it asked for runs, and waits for the pass before it', async () => {
+    const passes: Array<{ done: boolean; finish: () => void }> = [];
+    const nudge = () => new Promise<void>((resolve) => {
+      const pass = { done: false, finish: () => ((pass.done = true), resolve()) };
+      passes.push(pass);
+    });
+    const afterChunk = overlappedPasses(nudge);
+    const settled = (p: Promise<void>) => Promise.race([p.then(() => true), sleep(20).then(() => false)]);
+
+    // The first chunk's pass runs while the second chunk is read: the caller goes on at once.
+    expect(await settled(afterChunk())).toBe(true);
+    expect(passes).toHaveLength(1);
+    expect(passes[0]!.done).toBe(false);
+
+    // The second chunk asks for its pass, then waits for the first: never more than one pass behind.
+    const second = afterChunk();
+    expect(passes).toHaveLength(2);
+    expect(await settled(second)).toBe(false);
+    passes[0]!.finish();
+    expect(await settled(second)).toBe(true);
+    expect(passes[1]!.done).toBe(false);
+
+    const third = afterChunk();
+    expect(await settled(third)).toBe(false);
+    passes[1]!.finish();
+    expect(await settled(third)).toBe(true);
   });
 });
