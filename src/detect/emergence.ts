@@ -2,7 +2,7 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
-import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, GROUP_CONTRAST, KNOWN_DEPTH, selectWindow, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
+import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, GROUP_CONTRAST, KNOWN_DEPTH, selectWindow, unselectable, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { sharedEmergenceScorer, type EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { describeEmerging } from '../emerging/promote.ts';
 import type { Logger } from '../log.ts';
@@ -223,7 +223,11 @@ export class EmergenceTracker {
     return { ...p, known, explained };
   }
 
-  /** The same bound as the store's: conversations out of the horizon go, closed slices keep their lowest hashes. */
+  /**
+   * The store's bound and more: conversations out of the horizon go, closed slices keep their lowest
+   * hashes, and slices still filling (or read ahead) drop what no check can select any more, so the
+   * window held here stays near its cap however fast traffic comes (see `unselectable`).
+   */
   private prune(endMs: number, sliceMs: number, perSliceCap: number): void {
     const startMs = windowStartMs(endMs, this.deps.settings!.horizonMs, sliceMs);
     const closedSlice = Math.floor(endMs / sliceMs);
@@ -234,13 +238,16 @@ export class EmergenceTracker {
         continue;
       }
       const s = Math.floor(p.eventTimeMs / sliceMs);
-      if (s >= closedSlice) continue;
       let list = bySlice.get(s);
       if (!list) bySlice.set(s, (list = []));
       list.push(p);
     }
-    for (const list of bySlice.values()) {
+    for (const [s, list] of bySlice) {
       if (list.length <= perSliceCap) continue;
+      if (s >= closedSlice) {
+        for (const p of unselectable(list, perSliceCap)) this.recent.delete(p.idHash);
+        continue;
+      }
       list.sort((a, b) => (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
       for (const p of list.slice(perSliceCap)) this.recent.delete(p.idHash);
     }

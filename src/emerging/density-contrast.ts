@@ -423,6 +423,38 @@ export function selectWindow<T extends { idHash: string; eventTimeMs: number }>(
   return out;
 }
 
+/**
+ * The conversations of one slice that no check can select any more, whether the slice is closed or
+ * still filling. A check keeps a slice's perSliceCap lowest hashes among its conversations before
+ * the check's end; once perSliceCap conversations of the slice with lower hashes are no later than
+ * a conversation, they are in every check that sees it, so it is never selected. Dropping these
+ * keeps a slice still filling near perSliceCap·(1 + ln(n / perSliceCap)) conversations instead of
+ * all n, so memory does not grow with the traffic rate; what every check selects is unchanged.
+ */
+export function unselectable<T extends { idHash: string; eventTimeMs: number }>(slice: readonly T[], perSliceCap: number): T[] {
+  if (slice.length <= perSliceCap) return [];
+  const byTime = [...slice].sort((a, b) => a.eventTimeMs - b.eventTimeMs || (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
+  // The lowest hashes so far, ascending; a conversation above all perSliceCap of them is out for good.
+  const lowest: string[] = [];
+  const out: T[] = [];
+  for (const p of byTime) {
+    if (lowest.length === perSliceCap && p.idHash > lowest[perSliceCap - 1]!) {
+      out.push(p);
+      continue;
+    }
+    let lo = 0;
+    let hi = lowest.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (lowest[mid]! < p.idHash) lo = mid + 1;
+      else hi = mid;
+    }
+    lowest.splice(lo, 0, p.idHash);
+    if (lowest.length > perSliceCap) lowest.pop();
+  }
+  return out;
+}
+
 /** The first event time a check at endMs scores: the start of the slice holding endMs − horizonMs. */
 export function windowStartMs(endMs: number, horizonMs: number, sliceMs: number): number {
   return Math.floor((endMs - horizonMs) / sliceMs) * sliceMs;

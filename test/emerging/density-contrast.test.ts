@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dot, normalise } from '../../src/catalog/vectors.ts';
-import { contrastScores, emergingGroups, knownCount, KNOWN_DEPTH, linkCandidates, selectWindow, type RecentPoint } from '../../src/emerging/density-contrast.ts';
+import { contrastScores, emergingGroups, knownCount, KNOWN_DEPTH, linkCandidates, selectWindow, unselectable, type RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
 import { PairwiseSimilarity } from '../../src/emerging/pairwise.ts';
 import { seededRandom, type Random } from '../../src/util/random.ts';
@@ -193,6 +193,46 @@ describe('selectWindow', () => {
     const slice0 = [at('m', T0), at('n', T0 + MINUTE)];
     const withOther = selectWindow([...slice0, at('a', T0 + 16 * MINUTE), at('b', T0 + 17 * MINUTE), at('c', T0 + 18 * MINUTE)], opts);
     expect(withOther.filter((p) => p.eventTimeMs < T0 + 15 * MINUTE).map((p) => p.idHash)).toEqual(['m', 'n']);
+  });
+});
+
+describe('unselectable', () => {
+  it('drops from a slice still filling only what no later check selects, and keeps the slice near its cap', () => {
+    const random = seededRandom(5);
+    const sliceMs = 15 * MINUTE;
+    const perSliceCap = 25;
+    const READ_AHEAD = 3 * MINUTE;
+    const hash = () => Math.floor(random() * 2 ** 48).toString(16).padStart(12, '0');
+    // 5,000 conversations in one slice, arriving in time order (some at the same millisecond), a check every minute.
+    const stream = Array.from({ length: 5000 }, (_, i) => ({ idHash: hash(), eventTimeMs: T0 + Math.floor((i / 5000) * sliceMs / 7) * 7 }));
+    const held: typeof stream = [];
+    let arrived = 0;
+    let most = 0;
+    for (let minute = 1; minute <= 15; minute++) {
+      const endMs = T0 + minute * MINUTE;
+      // What arrived up to the check and was read ahead of it (a pass can judge several buckets behind
+      // the reader), pruned as the tracker prunes after each check.
+      while (arrived < stream.length && stream[arrived]!.eventTimeMs < endMs + READ_AHEAD) held.push(stream[arrived++]!);
+      const opts = { endMs, horizonMs: 60 * MINUTE, sliceMs, perSliceCap };
+      const everything = stream.filter((p) => p.eventTimeMs < endMs + READ_AHEAD);
+      expect(selectWindow(held, opts)).toEqual(selectWindow(everything, opts).filter((p) => held.includes(p)));
+      expect(selectWindow(held, opts).map((p) => p.idHash).sort()).toEqual(selectWindow(everything, opts).map((p) => p.idHash).sort());
+      for (const p of unselectable(held, perSliceCap)) held.splice(held.indexOf(p), 1);
+      most = Math.max(most, held.length);
+    }
+    // Near 25·(1 + ln(5000/25)) ≈ 157 held at once, not 5,000.
+    expect(most).toBeLessThan(400);
+    expect(unselectable(held.slice(0, perSliceCap), perSliceCap)).toEqual([]);
+  });
+
+  it('drops a conversation once the cap of its slice with lower hashes came no later, never one older than them', () => {
+    const at = (idHash: string, eventTimeMs: number) => ({ idHash, eventTimeMs });
+    // 'c' and 'd' are out: 'a' and 'b' came before them. 'b' stays, though '0' and 'a' are lower now:
+    // a check before 'a' arrived selects it.
+    const slice = [at('b', T0), at('a', T0 + 1), at('c', T0 + 2), at('0', T0 + 3), at('d', T0 + 4)];
+    expect(unselectable(slice, 2).map((p) => p.idHash).sort()).toEqual(['c', 'd']);
+    // 'z' came first: the checks before 'a' and 'b' arrived selected it.
+    expect(unselectable([at('z', T0), at('a', T0 + 1), at('b', T0 + 2)], 2)).toEqual([]);
   });
 });
 
