@@ -207,4 +207,26 @@ rules:
     expect(promotedSecond).toEqual(after);
     expect(dot(promotedSecond.flat()[0]!.cluster.centroid, FAMILY_B)).toBeGreaterThan(0.95);
   }, 120_000);
+
+  it('checks between slice ends, with traffic read ahead, select what a fresh read of the store selects (slices still filling are thinned in memory)', async () => {
+    // 5 a slice of 15 minutes, 60 a slice arriving: the slices still filling are thinned as they fill.
+    const maxWindow = 24 * 5;
+    const running = await tracker(maxWindow);
+    const windows: string[][] = [];
+    emergenceProbe.onCheck = (c) => void windows.push(c.window.map((p) => p.idHash).sort());
+    try {
+      // The whole hour is stored before its first check: read ahead of every check but the last.
+      await hour(T0, { launch: 3 });
+      for (let at = T0 + BUCKET; at <= T0 + HOUR; at += BUCKET) {
+        await check(running.tracker, at);
+        const fresh = await tracker(maxWindow);
+        await check(fresh.tracker, at);
+        const [kept, read] = windows.slice(-2);
+        expect(kept, `check at +${(at - T0) / MIN} min`).toEqual(read);
+        expect(kept!.length).toBeGreaterThan(0);
+      }
+    } finally {
+      emergenceProbe.onCheck = null;
+    }
+  }, 120_000);
 });
