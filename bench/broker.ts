@@ -13,7 +13,11 @@ export async function withBroker<T>(work: (brokers: string[]) => Promise<T>): Pr
   while (controllerPort === port) controllerPort = await freePort();
   const kafka = await startKafka({ port, controllerPort, dataDir, pidFile: join(dataDir, 'kafka.pid') });
   // Interrupted benchmarks stop their broker too.
-  const onSignal = () => void kafka.stop().finally(() => process.exit(130));
+  const onSignal = () =>
+    void kafka.stop().finally(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {

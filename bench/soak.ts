@@ -4,7 +4,11 @@
  * event time moving on so buckets close and detection runs throughout. Every 10 s it samples
  * throughput, RSS, consumer lag and store size; at the end it fails loudly (non-zero exit) when
  * memory kept growing after the warm-up, the target being flat memory.
- * BENCH_SOAK_CONVERSATIONS stops earlier, once that many were produced (e.g. 1000000 for the long run).
+ * BENCH_SOAK_CONVERSATIONS stops earlier, once that many were produced and applied (e.g. 1000000 for the long run).
+ * BENCH_SOAK_EVENT_MINUTES: event time per 1000 conversations (default 10; see EVENT_MINUTES).
+ * BENCH_SOAK_STORE=postgres stores in a PostgreSQL server the bench starts (scripts/postgres.mjs) and
+ * stops, instead of the embedded PGlite folder: what a long-running deployment uses. The store size is
+ * then the server's data folder; RSS is still `run`'s alone.
  * It also reports how long the event loop was held: the largest event-loop delay the process measured
  * (clio_nodejs_eventloop_lag_max_seconds, reset at every scrape), how long /metrics took to answer,
  * and how many scrapes saw a delay over a second.
@@ -19,7 +23,7 @@
  * throughput is the pipeline's without the model, not the model's, and its RSS has no model in it;
  * the figures name the embedder used. Without the variable (or with `local`) the embedded model is used.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +38,7 @@ import { LocalEmbedder } from '../src/embed/local-embedder.ts';
 import { LocalFacetExtractor } from '../src/facets/local-extractor.ts';
 import { generateConversations } from '../src/generate/synthetic.ts';
 import { silentProgress } from '../src/util/progress.ts';
+import { startPostgres, type RunningPostgres } from '../scripts/postgres.mjs';
 import { withBroker } from './broker.ts';
 import { startEmbeddingStandIn, type EmbeddingStandIn } from './embedding-stand-in.ts';
 
@@ -42,14 +47,24 @@ const MAX_CONVERSATIONS = Number(process.env.BENCH_SOAK_CONVERSATIONS ?? Infinit
 const SAMPLE_MS = 10_000;
 /** Records kept waiting on the topic: enough that the consumer never idles. */
 const AHEAD = 4000;
-/** Event time each produced batch of 1000 covers: buckets (5 min) close continuously. */
-const BATCH_EVENT_MS = 10 * 60_000;
+/**
+ * Event time each produced batch of 1000 covers (BENCH_SOAK_EVENT_MINUTES, default 10: ~144,000
+ * conversations an event-time day). Buckets (5 min) close continuously, one every 500 conversations
+ * at the default, and each close runs the emerging check (all pairs of up to 6,000 recent
+ * conversations, seconds of CPU): at 10 that check sets the soak's pace. 3 is a busier deployment
+ * (~480,000 a day, a bucket every ~1,700 conversations), the pace of the 1,000,000-conversation run.
+ */
+const EVENT_MINUTES = Number(process.env.BENCH_SOAK_EVENT_MINUTES ?? 10);
+if (!(EVENT_MINUTES > 0 && EVENT_MINUTES <= 60)) throw new Error(`BENCH_SOAK_EVENT_MINUTES must be a number of minutes in (0, 60], not ${process.env.BENCH_SOAK_EVENT_MINUTES}`);
+const BATCH_EVENT_MS = Math.round(EVENT_MINUTES * 60_000);
 /** Growth of RSS from the first to the last third of the run (after warm-up) that fails the soak. */
 const MAX_GROWTH = 0.15;
 const MAX_GROWTH_MB = 40;
 const BIN = fileURLToPath(new URL('../bin/clio-stream.js', import.meta.url));
 /** `stand-in`: embed through the local stand-in server instead of the embedded model (see above). */
 const EMBEDDINGS = process.env.BENCH_SOAK_EMBEDDINGS || 'local';
+const STORE = process.env.BENCH_SOAK_STORE || 'pglite';
+if (STORE !== 'pglite' && STORE !== 'postgres') throw new Error(`BENCH_SOAK_STORE must be postgres or pglite (the default), not ${STORE}`);
 if (EMBEDDINGS !== 'local' && EMBEDDINGS !== 'stand-in') throw new Error(`BENCH_SOAK_EMBEDDINGS must be stand-in or local (the default), not ${EMBEDDINGS}`);
 
 interface Sample {
@@ -62,6 +77,8 @@ interface Sample {
   lag: number;
   backlog: number;
   storeMb: number;
+  /** Conversations the pipeline marked late (not counted): the soak's event time must not make any. */
+  late: number;
   /** Longest event-loop delay since the previous sample, and the slowest /metrics answer (seconds). */
   loopMaxS: number;
   answerMaxS: number;
@@ -89,14 +106,40 @@ export async function benchSoak(): Promise<Record<string, string>> {
     } finally {
       await embedder.close();
     }
-    return await withBroker((brokers) => soak(brokers, dir, standIn));
+    return await withBroker((brokers) => withStore(dir, (store) => soak(brokers, dir, standIn, store)));
   } finally {
     await standIn?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | undefined): Promise<Record<string, string>> {
+/** Where `run` stores: an embedded PGlite folder, or a PostgreSQL server started (and stopped) for the soak. */
+interface SoakStore {
+  env: Record<string, string>;
+  /** The folder whose size is the store's. */
+  dataDir: string;
+  description: string;
+}
+
+async function withStore<T>(dir: string, work: (store: SoakStore) => Promise<T>): Promise<T> {
+  if (STORE === 'pglite') {
+    const dataDir = join(dir, 'store');
+    return work({ env: { CLIO_DATA_DIR: dataDir }, dataDir, description: 'embedded PGlite' });
+  }
+  const stateFile = join(dir, 'postgres.json');
+  const pg: RunningPostgres = await startPostgres({ stateFile });
+  // An interrupted soak stops its server too ('exit' runs nothing asynchronous: the script's own stop).
+  const stopSync = () => void spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/postgres.mjs', import.meta.url)), 'stop'], { env: { ...process.env, POSTGRES_STATE_FILE: stateFile }, stdio: 'ignore' });
+  process.once('exit', stopSync);
+  try {
+    return await work({ env: { CLIO_DATA_DIR: join(dir, 'store'), DATABASE_URL: pg.url }, dataDir: pg.dataDir, description: `PostgreSQL (${pg.url})` });
+  } finally {
+    process.off('exit', stopSync);
+    await pg.stop();
+  }
+}
+
+async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | undefined, store: SoakStore): Promise<Record<string, string>> {
   const kafka = new kafkajs.Kafka({ clientId: 'clio-bench-soak', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const topic = `clio_soak_${Date.now()}`;
   const admin = kafka.admin();
@@ -116,7 +159,7 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
     produced += batch.length;
   };
 
-  const dataDir = join(dir, 'store');
+  const dataDir = store.dataDir;
   const child = spawn(BIN, ['run'], {
     env: {
       PATH: process.env.PATH,
@@ -125,11 +168,15 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
       CLIO_TOPIC_DEAD_LETTER: `${topic}_dlq`,
       CLIO_KAFKA_GROUP_ID: `${topic}_group`,
       CLIO_KAFKA_FROM_BEGINNING: 'true', // the first batch may land before the group has joined
-      CLIO_DATA_DIR: dataDir,
+      ...store.env,
       CLIO_CATALOG: join(dir, 'catalog.json'),
       CLIO_ALERTS_OUT: join(dir, 'alerts.jsonl'),
       CLIO_ACCOUNT_HASH_SECRET: 'bench-soak-secret-0123456789',
       CLIO_API_PORT: '0',
+      // Event time runs ~50× faster than the wall clock here: the 3 partitions' clocks drift by
+      // minutes of event time between two fetches, where a live deployment's drift by seconds. An hour
+      // of lateness keeps that drift from marking conversations late (uncounted), as it would not live.
+      CLIO_ALLOWED_LATENESS_SECONDS: '3600',
       // The stand-in: `run` embeds through its ordinary OpenAI-compatible client (the dimension is learnt from a probe).
       ...(standIn ? { CLIO_EMBEDDINGS: 'http', CLIO_EMBEDDINGS_URL: standIn.url, CLIO_EMBEDDINGS_MODEL: standIn.model } : {}),
       // Passed through when set: a longer session timeout, node flags for `run` alone.
@@ -138,6 +185,12 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // An interrupted soak (SIGINT/SIGTERM: the broker's handler exits) leaves neither `run` nor its files behind.
+  const killChild = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killChild);
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
   const samples: Sample[] = [];
@@ -153,7 +206,9 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
     const began = performance.now();
     const endAt = began + MINUTES * 60_000;
     let nextSample = began;
-    while (performance.now() < endAt && produced < MAX_CONVERSATIONS) {
+    // Once BENCH_SOAK_CONVERSATIONS are produced, it samples on until `run` has applied them all (or time is up).
+    let applied = 0;
+    while (performance.now() < endAt && (produced < MAX_CONVERSATIONS || applied < produced)) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`clio-stream run died during the soak (${child.exitCode ?? child.signalCode}):\n${log.slice(-4000)}`);
       // A process that stops answering (or dies between two samples) is reported with its own last words.
       const asked = performance.now();
@@ -166,10 +221,10 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
       loopMaxS = Math.max(loopMaxS, lagMax);
       if (lagMax > 1) stalls += 1;
       const processed = metric(page, 'clio_processed_total');
-      if (produced - processed < AHEAD) await produceBatch();
-      if (performance.now() >= nextSample) {
-        const applied = processed + metric(page, 'clio_duplicates_total') + metric(page, 'clio_dead_lettered_total');
-        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), heapMb: metric(page, 'clio_nodejs_heap_size_used_bytes') / 1048576, lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir), loopMaxS, answerMaxS };
+      applied = processed + metric(page, 'clio_duplicates_total') + metric(page, 'clio_dead_lettered_total');
+      if (produced - processed < AHEAD && produced < MAX_CONVERSATIONS) await produceBatch();
+      if (performance.now() >= nextSample || (produced >= MAX_CONVERSATIONS && applied >= produced)) {
+        const sample = { atS: (performance.now() - began) / 1000, processed, rssMb: rssMb(child.pid!), heapMb: metric(page, 'clio_nodejs_heap_size_used_bytes') / 1048576, lag: metric(page, 'clio_consumer_lag'), backlog: produced - applied, storeMb: dirMb(dataDir), late: metric(page, 'clio_late_conversations_total'), loopMaxS, answerMaxS };
         loopMaxS = 0;
         answerMaxS = 0;
         samples.push(sample);
@@ -185,6 +240,7 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
       child.kill('SIGTERM');
       await exited;
     }
+    process.off('exit', killChild);
   }
 
   if (samples.length < 6) throw new Error(`soak too short to judge: ${samples.length} samples (BENCH_SOAK_MINUTES ≥ 1)`);
@@ -202,12 +258,15 @@ async function soak(brokers: string[], dir: string, standIn: EmbeddingStandIn | 
     'soak embedder': standIn
       ? `STAND-IN (BENCH_SOAK_EMBEDDINGS=stand-in: feature-hashed ${standIn.model} over HTTP, no model in RSS; ${standIn.served.texts} texts in ${standIn.served.requests} requests)`
       : 'embedded model (local, 2 workers)',
+    'soak store': store.description,
     'soak minutes': (last.atS / 60).toFixed(1),
-    'soak conversations': String(last.processed),
+    'soak event time (days; minutes per 1000 conversations)': `${((batchNo * BATCH_EVENT_MS) / 86_400_000).toFixed(1)}; ${EVENT_MINUTES}`,
+    'soak conversations (counted / produced)': `${last.processed} / ${produced}`,
     'soak throughput (conversations/s)': throughput.toFixed(0),
     'soak RSS early / late / peak (MB)': `${early.toFixed(0)} / ${late.toFixed(0)} / ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)}`,
     'soak JS heap early / late (MB)': `${mean(settled.slice(0, third), (s) => s.heapMb).toFixed(0)} / ${mean(settled.slice(-third), (s) => s.heapMb).toFixed(0)}`,
     'soak consumer lag first / last': `${first.lag} / ${last.lag} (records not yet applied: ${first.backlog} / ${last.backlog})`,
+    'soak conversations marked late': String(last.late),
     'soak store size first / last (MB)': `${first.storeMb.toFixed(0)} / ${last.storeMb.toFixed(0)}`,
     // After the warm-up, as memory is judged: starting (modules, the model) holds the loop too.
     'soak event-loop delay max / median of 10 s maxima (s)': `${Math.max(...settled.map((s) => s.loopMaxS)).toFixed(1)} / ${median(settled.map((s) => s.loopMaxS)).toFixed(2)}`,
