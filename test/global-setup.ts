@@ -92,12 +92,25 @@ function postgresService(): Service {
 }
 
 export default async function setup(project: TestProject) {
+  // Every temp folder of the run (the tests', their `run` children's, PostgreSQL's data) goes under one
+  // folder, removed at the end: os.tmpdir() reads TMPDIR, and the test workers start after this.
+  const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clio-test-run-'));
+  // As open as /tmp itself: PostgreSQL runs as its own user and makes its data folder in here.
+  fs.chmodSync(runTmp, 0o1777);
+  const outerTmp = process.env.TMPDIR;
+  process.env.TMPDIR = runTmp;
+  const removeRunTmp = () => {
+    fs.rmSync(runTmp, { recursive: true, force: true });
+    if (outerTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outerTmp;
+  };
   const services: Service[] = [];
   if (!process.env.KAFKA_BROKERS) services.push(kafkaService());
   if (!process.env.TEST_DATABASE_URL) services.push(postgresService());
 
   const onExit = () => {
     for (const s of services.splice(0)) s.stopSync();
+    removeRunTmp();
   };
   const onSignal = (signal: NodeJS.Signals) => process.exit(128 + (os.constants.signals[signal] ?? 0));
   // Vitest answers Ctrl-C/SIGTERM with process.exit() (skipping teardown), and calls it again from its
@@ -110,6 +123,7 @@ export default async function setup(project: TestProject) {
     for (const r of await Promise.allSettled(services.splice(0).map((s) => s.stop()))) {
       if (r.status === 'rejected') say(`clean-up failed: ${r.reason}`);
     }
+    removeRunTmp();
     process.off('exit', onExit);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
