@@ -51,8 +51,8 @@ const AHEAD = 4000;
  * Event time each produced batch of 1000 covers (BENCH_SOAK_EVENT_MINUTES, default 10: ~144,000
  * conversations an event-time day). Buckets (5 min) close continuously, one every 500 conversations
  * at the default, and each close runs the emerging check (all pairs of up to 6,000 recent
- * conversations, seconds of CPU): at 10 that check sets the soak's pace. 3 is a busier deployment
- * (~480,000 a day, a bucket every ~1,700 conversations), the pace of the 1,000,000-conversation run.
+ * conversations, seconds of CPU): at 10 that check sets the soak's pace. 2 is a busier deployment
+ * (~720,000 a day, a bucket every 2,500 conversations), the setting of the 1,000,000-conversation run.
  */
 const EVENT_MINUTES = Number(process.env.BENCH_SOAK_EVENT_MINUTES ?? 10);
 if (!(EVENT_MINUTES > 0 && EVENT_MINUTES <= 60)) throw new Error(`BENCH_SOAK_EVENT_MINUTES must be a number of minutes in (0, 60], not ${process.env.BENCH_SOAK_EVENT_MINUTES}`);
