@@ -84,10 +84,10 @@ export const KNOWN_DEPTH = 50;
 /**
  * The margin a single conversation must clear. A new family on real prompts is loose: at 0.12 only
  * its dense core clears (9 of 24 candidates are the family 3 hours in, 22 of 24 at 0.03), and on the
- * tuning weeks 0.06 with 5 neighbour links finds the jailbreak rewrites at 205 min instead of 435.
- * What a lower margin also lets in — ordinary traffic's fringe — GROUP_CONTRAST holds back.
+ * tuning weeks 0.03 with 5 neighbour links finds the jailbreak rewrites at 155 min (0.06: 205, 0.12:
+ * 435). What a lower margin also lets in — ordinary traffic's fringe — GROUP_CONTRAST holds back.
  */
-export const CONTRAST_MARGIN = 0.06;
+export const CONTRAST_MARGIN = 0.03;
 /**
  * A group's members must on average be this much denser now than known traffic there. One
  * conversation's contrast is noisy; a group's mean is not. Fringe groups formed by just clearing the

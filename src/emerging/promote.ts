@@ -23,7 +23,11 @@ export interface DescribeDeps {
   classify?: (texts: readonly string[]) => string[] | Promise<string[]>;
   /** Members' similarity quantile that becomes the novelty threshold. Default 0.05, as in the catalog build. */
   thresholdQuantile?: number;
-  /** The threshold never goes below this, so a loose group cannot claim a wide region. Default 0.5. */
+  /**
+   * The threshold never goes below this, so a loose group cannot claim a wide region. Default 0.6: at
+   * 0.5 a group of the agent cyber surge ("log into … account …") explained the later agent abuse
+   * ("create an account …") by their shared form, and that new family was never found in one seed.
+   */
   minThreshold?: number;
 }
 
@@ -65,7 +69,7 @@ export async function describeEmerging(group: EmergingGroup, deps: DescribeDeps)
     policy_areas: policyAreas,
     provisional: true,
     named: true,
-    similarity_threshold: Math.min(1, Math.max(calibrated, deps.minThreshold ?? 0.5)),
+    similarity_threshold: Math.min(1, Math.max(calibrated, deps.minThreshold ?? 0.6)),
   };
   return { ok: true, cluster };
 }

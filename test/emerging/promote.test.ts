@@ -92,7 +92,7 @@ describe('describeEmerging', () => {
     const tight = await describeEmerging(group(), deps());
     expect(tight.ok && tight.cluster.similarity_threshold).toBeCloseTo(0.8 + 0.19 * 0.05, 2);
     const loose = await describeEmerging(group({ similarities: new Array(80).fill(0.2) }), deps());
-    expect(loose.ok && loose.cluster.similarity_threshold).toBe(0.5);
+    expect(loose.ok && loose.cluster.similarity_threshold).toBe(0.6);
     const custom = await describeEmerging(group({ similarities: new Array(80).fill(0.2) }), deps({ minThreshold: 0.7 }));
     expect(custom.ok && custom.cluster.similarity_threshold).toBe(0.7);
   });

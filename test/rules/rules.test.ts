@@ -84,7 +84,7 @@ describe('parseRules: defaults', () => {
 
   it('gives emerging rules the emerging defaults', () => {
     const rule = ruleOf(oneRule('', 'name: e\n    kind: emerging\n    description: new groups'));
-    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65, contrastMargin: 0.06, contrastNeighbours: 10, linkNeighbours: 5, linkFloor: 0.25, groupContrast: 0.15 });
+    expect(rule.emerging).toEqual({ horizonSeconds: 6 * 3600, minSimilarity: 0.65, contrastMargin: 0.03, contrastNeighbours: 10, linkNeighbours: 5, linkFloor: 0.25, groupContrast: 0.15 });
   });
 
   it('documents in the schema exactly the defaults the code applies', () => {
