@@ -26,7 +26,7 @@ export interface DescribeDeps {
   /**
    * The threshold never goes below this, so a loose group cannot claim a wide region. Default 0.6: at
    * 0.5 a group of the agent cyber surge ("log into … account …") explained the later agent abuse
-   * ("create an account …") by their shared form, and that new family was never found in one seed.
+   * ("create an account …") by their shared form, and at margin 0.03 that new family went unfound in one seed.
    */
   minThreshold?: number;
 }
