@@ -1,11 +1,24 @@
 import type { LeakReport } from './canary.ts';
 import type { Targets } from './scenario.ts';
-import type { RunScore } from './score.ts';
+import type { AlertVerdict, RunScore } from './score.ts';
 
 /**
  * Eval results: per run (one seed), and per scenario over its seeds (median and spread).
- * Figures only — no text, no conversation or account id, no cluster name.
+ * Figures only — no text, no conversation or account id, no cluster name (an alert is shown by its
+ * rule and its subject's catalog id, and the scenario's own event names).
  */
+
+/** One alert episode as the results show it. */
+export interface AlertRow {
+  kind: AlertVerdict['kind'];
+  rule: string;
+  subject: string;
+  /** When it fired, as the scenario writes times: "day 4 10:40". */
+  fired: string;
+  verdict: AlertVerdict['verdict'];
+  event: string | null;
+  share: number | null;
+}
 
 export interface RunResult {
   seed: number;
@@ -21,6 +34,8 @@ export interface RunResult {
   decoy_alerts: number;
   canary_leaks: number;
   canary_leaks_by_place: Record<string, number>;
+  /** Every alert episode of the run and what it was scored as. */
+  alert_episodes: AlertRow[];
 }
 
 export interface Figure {
@@ -74,7 +89,15 @@ export function runResult(seed: number, figures: { conversations: number; distin
     seed, conversations: figures.conversations, distinct_texts: figures.distinctTexts, catalog_clusters: figures.catalogClusters, seconds: Math.round(figures.seconds),
     events: score.events, alerts: score.alerts, false_alerts: score.falseAlerts, false_alerts_per_day: score.falseAlertsPerDay,
     launch_alerts: score.launchAlerts, decoy_alerts: score.decoyAlerts, canary_leaks: leaks.total, canary_leaks_by_place: leaks.byPlace,
+    alert_episodes: score.verdicts.map((v) => ({ kind: v.kind, rule: v.rule, subject: v.subject, fired: scenarioTime(v.firedMinute), verdict: v.verdict, event: v.event, share: v.share })),
   };
+}
+
+/** Minutes from the stream's start as the scenario file writes a time: "day 4 10:40". */
+export function scenarioTime(minute: number): string {
+  const day = Math.floor(minute / 1440);
+  const rest = minute - day * 1440;
+  return `day ${day} ${String(Math.floor(rest / 60)).padStart(2, '0')}:${String(rest % 60).padStart(2, '0')}`;
 }
 
 export function figure(values: readonly number[]): Figure {
@@ -164,5 +187,12 @@ export function formatTable(result: ScenarioResult): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
   for (const r of rows) lines.push(`  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}`);
   lines.push(`  all targets met in ${result.seeds_meeting_targets}/${n} seed(s); ${showFigure(s.alerts)} alert episode(s) per run`);
+  // What each false alert was about, so it can be looked into (--keep-dir keeps the run's files).
+  for (const run of result.runs) {
+    for (const a of run.alert_episodes.filter((x) => x.verdict === 'false' || x.verdict === 'decoy')) {
+      const nearest = a.event === null ? 'no planted traffic' : `largest share ${a.share} of ${a.event}`;
+      lines.push(`  false in seed ${run.seed}: ${a.kind} ${a.subject} (${a.rule}) at ${a.fired}${a.verdict === 'decoy' ? ', about the decoy' : ''}; ${nearest}`);
+    }
+  }
   return lines.join('\n');
 }

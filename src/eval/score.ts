@@ -59,8 +59,28 @@ export interface EventScore {
   related: number;
 }
 
+/**
+ * How one alert episode was scored, for finding what a false alert was about. Ids and figures only:
+ * the subject is a catalog cluster id or an area series (`area:<id>`), never a name or a text.
+ */
+export interface AlertVerdict {
+  kind: Alert['kind'];
+  rule: string;
+  subject: string;
+  /** Minutes from the stream's start (day 0 00:00 UTC) to the alert. */
+  firedMinute: number;
+  /** `event`: matched a planted event of its kind; `related`: one of another kind; `decoy`; `false`: none. */
+  verdict: 'event' | 'related' | 'decoy' | 'false';
+  /** The event it matched or, for a false alert, the one with the largest share of its traffic (null: none). */
+  event: string | null;
+  /** That event's share of the alert's subject traffic (spike) or members (emerging). */
+  share: number | null;
+}
+
 export interface RunScore {
   events: EventScore[];
+  /** Every alert episode in firing order, with what it was scored as. */
+  verdicts: AlertVerdict[];
   /** Distinct alert episodes (spike and emerging). */
   alerts: number;
   falseAlerts: number;
@@ -90,6 +110,7 @@ export function scoreRun(input: ScoreInput): RunScore {
   const events = stream.events.map((e): EventScore & { firstMs: number | null } => ({
     name: e.name, kind: e.kind, conversations: e.conversations, accounts: e.accounts, detected: false, delayMinutes: null, purity: null, alerts: 0, related: 0, firstMs: null,
   }));
+  const verdicts: AlertVerdict[] = [];
   let falseAlerts = 0;
   let launchAlerts = 0;
   let decoyAlerts = 0;
@@ -112,6 +133,10 @@ export function scoreRun(input: ScoreInput): RunScore {
       if (inTime && enough && (!best || share > best.share)) best = { event, share };
     }
     const matched = best ? stream.events[best.event]! : null;
+    const largest = [...shares].sort((a, b) => b[1] - a[1])[0];
+    const about = matched && best ? { event: matched.name, share: round(best.share) } : largest ? { event: stream.events[largest[0]]!.name, share: round(largest[1]) } : { event: null, share: null };
+    const verdict = !matched || matched.kind === 'launch' ? 'false' : matched.kind === 'decoy' ? 'decoy' : matched.kind === alert.kind ? 'event' : 'related';
+    verdicts.push({ kind: alert.kind, rule: alert.rule, subject: alert.cluster.id, firedMinute: Math.round((firedMs - stream.startMs) / 60_000), verdict, ...about });
     if (!best || !matched || matched.kind === 'decoy' || matched.kind === 'launch') {
       falseAlerts++;
       if (matched?.kind === 'decoy') decoyAlerts++;
@@ -134,6 +159,7 @@ export function scoreRun(input: ScoreInput): RunScore {
   const days = (stream.endMs - stream.startMs) / 86_400_000;
   return {
     events: events.filter((e) => e.kind === 'spike' || e.kind === 'emerging').map(({ firstMs: _, ...e }) => e),
+    verdicts,
     alerts: episodes.length,
     falseAlerts,
     falseAlertsPerDay: round(falseAlerts / days),

@@ -81,6 +81,10 @@ describe('clio-stream eval', () => {
       }
     }
     expect(run.false_alerts_per_day).toBeCloseTo(run.false_alerts / 4, 2);
+    // Every episode is listed with its verdict; the false and decoy ones are the false alerts.
+    expect(run.alert_episodes).toHaveLength(run.alerts);
+    expect(run.alert_episodes.filter((a) => a.verdict === 'false' || a.verdict === 'decoy')).toHaveLength(run.false_alerts);
+    for (const a of run.alert_episodes) expect(a.fired).toMatch(/^day [0-3] \d\d:\d\d$/);
     // The canary check looked at every output and found nothing.
     expect(run.canary_leaks).toBe(0);
     expect(Object.keys(run.canary_leaks_by_place).sort()).toEqual(['alerts', 'catalog', 'logs']);
@@ -102,6 +106,14 @@ describe('clio-stream eval', () => {
     expect(table).toContain('≤ 180 min, purity ≥ 0.8');
     expect(table).toMatch(/false alerts per day\s+[\d.]+\s+≤ 0\.5/);
     expect(table).toMatch(/canary leaks\s+0 \(alerts 0, catalog 0, logs 0\)/);
+    // One line per false alert, saying what it was about.
+    const falseLines = table.split('\n').filter((l) => l.includes('false in seed 3:'));
+    expect(falseLines).toHaveLength(result.runs[0]!.false_alerts);
+    const shown = formatTable({
+      ...result,
+      runs: [{ ...result.runs[0]!, alert_episodes: [{ kind: 'emerging', rule: 'emerging-clusters', subject: 'emerging-002', fired: 'day 3 10:40', verdict: 'false', event: 'refund claims', share: 0.4 }] }],
+    });
+    expect(shown).toContain('false in seed 3: emerging emerging-002 (emerging-clusters) at day 3 10:40; largest share 0.4 of refund claims');
   });
 
   it('fails with exit code 2 and the key for a bad scenario, and a clear line for a bad input file', async () => {

@@ -89,6 +89,24 @@ describe('eval scoring', () => {
     // Only f1 fired during the launch alone (before the spike's onset).
     expect(r).toMatchObject({ alerts: 2, falseAlerts: 2, decoyAlerts: 1, launchAlerts: 1 });
     expect(r.falseAlertsPerDay).toBe(0.5);
+    // Each episode once, in firing order, with what it was about: ids and figures only.
+    expect(r.verdicts).toEqual([
+      { kind: 'spike', rule: 'policy-spike', subject: 'L3', firedMinute: 41 * 60, verdict: 'false', event: null, share: null },
+      { kind: 'emerging', rule: 'policy-spike', subject: 'prov-0', firedMinute: 69 * 60, verdict: 'decoy', event: 'decoy', share: 1 },
+    ]);
+  });
+
+  it('names the event a false alert came closest to, and marks matched and related episodes', () => {
+    // The spike's leaf alone is 30 of 50 in the area's hour; a window before the onset holds none of it.
+    const early = score([alert('s7', 'spike', 'P1', 64.5, [63.5, 64.5]), alert('s8', 'spike', 'area:fraud', 59, [58, 59]), alert('s9', 'spike', 'area:jailbreak', 82, [81, 82])]);
+    expect(early.verdicts.map((v) => [v.subject, v.verdict, v.event, v.share])).toEqual([
+      ['area:fraud', 'event', 'fraud up', 0.6],
+      ['P1', 'false', null, null],
+      ['area:jailbreak', 'related', 'pirates', 1],
+    ]);
+    // An emerging group of 20 pattern and 5 stray members, fired before the pattern's onset: false, yet closest to it.
+    const before = score([alert('e2', 'emerging', 'prov-1', 79, [78, 79])]);
+    expect(before.verdicts[0]).toMatchObject({ verdict: 'false', event: 'pirates', share: 0.8 });
   });
 
   it('counts a spike alert about an emerging pattern as related, not false', () => {
