@@ -248,7 +248,7 @@ export async function runBacktest(
     bucketMs: plan.bucketMs,
     allowedLatenessMs: 0,
     privacy: plan.privacy,
-    emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [] },
+    emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [], claim: () => {} },
     metrics: new DetectionMetrics(new Registry()),
     logger,
     policyAreas: plan.policyAreas,

@@ -19,6 +19,8 @@ import type { DetectionMetrics } from './metrics.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
 const DAY_MS = 24 * 3600_000;
+/** The emerging window when no rule sets one (the rules default): how long a promoted group's members are kept. */
+const DEFAULT_EMERGING_HORIZON_MS = 6 * 3600_000;
 
 /** History a spike rule's expected level is taken from, before its window: baseline (two weeks with seasonality) and guard. */
 function historySpanMs(rule: Rule): number {
@@ -45,8 +47,11 @@ interface DetectorState {
   judgedThroughMs: number | null;
   episodes: Record<string, Episode>;
   router: RouterState | null;
-  /** Provisional clusters: since when they are counted. */
-  provisional?: Record<string, { sinceMs: number }>;
+  /**
+   * Provisional clusters: since when they are counted, and, while they can still be in the recent
+   * window, the id hashes of the conversations that formed them (EmergenceTracker.claim).
+   */
+  provisional?: Record<string, { sinceMs: number; members?: string[] }>;
 }
 
 /** What one spike series is about: a catalog cluster, or a policy area across clusters. */
@@ -109,7 +114,7 @@ export interface DetectorDeps {
   bucketMs: number;
   allowedLatenessMs: number;
   privacy: GateLimits;
-  emergence: Pick<EmergenceTracker, 'restore' | 'pull' | 'promote'>;
+  emergence: Pick<EmergenceTracker, 'restore' | 'pull' | 'promote' | 'claim'>;
   metrics: DetectionMetrics;
   logger: Logger;
   /**
@@ -144,6 +149,7 @@ export class Detector {
   static async open(deps: DetectorDeps): Promise<Detector> {
     const state = (await deps.store.loadState<DetectorState>(STATE_NAME)) ?? { version: 1, judgedThroughMs: null, episodes: {}, router: null };
     await deps.emergence.restore();
+    deps.emergence.claim(Object.entries(state.provisional ?? {}).flatMap(([id, p]) => (p.members ?? []).map((idHash) => [idHash, id] as const)));
     return new Detector(deps, state);
   }
 
@@ -190,15 +196,24 @@ export class Detector {
     for (const rule of rules.rules.filter((r) => r.kind === 'emerging')) {
       for (const found of await this.deps.emergence.promote(rule, endMs)) {
         promoted.push(found.cluster);
-        this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs } };
+        this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs, members: found.memberIds } };
         const alert = this.emergingAlert(rule, found.cluster, found.figures, endMs);
         if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, []);
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
       }
     }
+    this.forgetOldMembers(endMs, rules);
     const notifications = this.flush(endMs, rules.silences);
     if (endMs % DAY_MS === 0) this.cache.prune(endMs - this.longestSpanMs(rules) - this.deps.bucketMs);
     return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
+  }
+
+  /** Members of provisional clusters promoted longer ago than any emerging rule's window reaches (and a slice) leave the state. */
+  private forgetOldMembers(endMs: number, rules: RuleSet): void {
+    const keepMs = Math.max(DEFAULT_EMERGING_HORIZON_MS, ...rules.rules.map(emergingHorizonMs)) * 1.25;
+    const provisional = this.state.provisional ?? {};
+    if (!Object.values(provisional).some((p) => p.members && p.sinceMs < endMs - keepMs)) return;
+    this.state.provisional = Object.fromEntries(Object.entries(provisional).map(([id, p]) => [id, p.members && p.sinceMs < endMs - keepMs ? { sinceMs: p.sinceMs } : p]));
   }
 
   /** The oldest counts this detector holds in memory for a segment (null: none yet). */
@@ -549,6 +564,11 @@ export class Detector {
       fired_at: iso(endMs),
     };
   }
+}
+
+/** An emerging rule's horizon, ms (0 for other rules). */
+function emergingHorizonMs(rule: Rule): number {
+  return rule.emerging ? rule.emerging.horizonSeconds * 1000 : 0;
 }
 
 /** A (rule, series) episode's key in the state: jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>). */

@@ -11,6 +11,13 @@ import { DetectionStore } from '../store/detection-store.ts';
 import type { RecentConversation } from '../store/ingest-store.ts';
 import type { DetectionMetrics } from './metrics.ts';
 
+/** A promoted group: its provisional cluster, its figures, and its members' id hashes (claimed by the cluster). */
+export interface PromotedGroup {
+  cluster: CatalogCluster;
+  figures: EmergingFigures;
+  memberIds: string[];
+}
+
 export interface EmergingFigures {
   conversations: number;
   accounts: number;
@@ -63,6 +70,14 @@ export interface EmergenceCheck {
 }
 export const emergenceProbe: { onCheck: ((check: EmergenceCheck) => void) | null } = { onCheck: null };
 
+/**
+ * A group whose centre is this close to a provisional cluster's is more of that cluster's family. On
+ * the real-prompt weeks the later groups of a family that had already been alerted came at 0.86–0.89
+ * of an earlier one's centre and were noise (its tail, mixed with ordinary traffic), while every
+ * group that was the first of its family, or a distinct part of one, stayed below 0.84.
+ */
+export const FAMILY_SIMILARITY = 0.85;
+
 /** The horizon is cut into this many event-time slices; each keeps at most MAX_WINDOW / SLICES conversations. */
 const SLICES = 24;
 /**
@@ -86,6 +101,12 @@ export class EmergenceTracker {
   private readonly recent = new Map<string, RecentPoint>();
   /** Arrival number of the last recent conversation read from the store. */
   private lastSeq = 0;
+  /**
+   * Conversations of promoted groups, by id hash: their provisional cluster's, so explained. A loose
+   * group's members lie partly outside its cluster's threshold, and without this they re-formed the
+   * same group at the next check (the same family alerted every five minutes on real prompts).
+   */
+  private readonly claimed = new Map<string, string>();
 
   constructor(private readonly deps: EmergenceDeps) {}
 
@@ -110,6 +131,11 @@ export class EmergenceTracker {
     const rows = await this.deps.store.recentSince(0);
     await this.observe(rows);
     this.lastSeq = rows.at(-1)?.seq ?? (await this.deps.store.lastRecentSeq());
+  }
+
+  /** Marks conversations as their provisional cluster's (the detector's saved state, after a restart). */
+  claim(claims: Iterable<readonly [idHash: string, clusterId: string]>): void {
+    for (const [idHash, clusterId] of claims) this.claimed.set(idHash, clusterId);
   }
 
   /** Reads what every instance stored in the recent window since the last call. */
@@ -140,7 +166,7 @@ export class EmergenceTracker {
   }
 
   /** Promotes the groups that pass the rule's gate at this bucket close; returns the new clusters. */
-  async promote(rule: Rule, endMs: number): Promise<Array<{ cluster: CatalogCluster; figures: EmergingFigures }>> {
+  async promote(rule: Rule, endMs: number): Promise<PromotedGroup[]> {
     const settings = this.deps.settings;
     if (!settings) return [];
     const horizonMs = rule.emerging ? rule.emerging.horizonSeconds * 1000 : settings.horizonMs;
@@ -168,8 +194,15 @@ export class EmergenceTracker {
       minConversations: rule.minConversations,
     }, this.deps.logger);
     emergenceProbe.onCheck?.({ endMs, window, scores, margin, neighbours, minSimilarity, linkNeighbours, linkFloor, groupContrast, groups: groups.length });
-    const promoted: Array<{ cluster: CatalogCluster; figures: EmergingFigures }> = [];
+    const promoted: PromotedGroup[] = [];
     for (const group of groups) {
+      // More of a family already promoted (its centre all but the same): that cluster's, not news.
+      const family = this.familyOf(group.centroid);
+      if (family) {
+        this.deps.metrics.emerging.inc({ outcome: 'continued' });
+        this.deps.logger.info({ cluster: family, accounts: group.accounts }, 'emerging group continues a provisional cluster: not promoted again');
+        continue;
+      }
       const nearest = group.nearestClusterIds.map((id) => this.deps.index.cluster(id)).find((c): c is CatalogCluster => c !== undefined) ?? null;
       const id = `emerging-${(this.promotedCount + 1).toString().padStart(3, '0')}`;
       const described = await describeEmerging(group, {
@@ -189,12 +222,14 @@ export class EmergenceTracker {
       }
       this.promotedCount += 1;
       this.deps.index.addLeaf(described.cluster);
+      this.claim(group.memberIds.map((idHash) => [idHash, id] as const));
       this.deps.metrics.emerging.inc({ outcome: 'promoted' });
       // Share of the scored window since the group began: both sides come from the same sample.
       const since = window.filter((p) => p.eventTimeMs >= group.firstSeenMs).length;
       promoted.push({
         cluster: described.cluster,
         figures: { conversations: group.conversations, accounts: group.accounts, share: since > 0 ? group.conversations / since : 0, startMs: group.firstSeenMs },
+        memberIds: group.memberIds,
       });
     }
     this.prune(endMs, sliceMs, perSliceCap);
@@ -202,16 +237,27 @@ export class EmergenceTracker {
     return promoted;
   }
 
+  /** The provisional cluster whose centre is at least FAMILY_SIMILARITY to this one, if any. */
+  private familyOf(centroid: readonly number[]): string | null {
+    for (const c of this.deps.index.catalog.clusters) {
+      if (!c.provisional || c.level !== 0) continue;
+      let s = 0;
+      for (let d = 0; d < centroid.length; d++) s += c.centroid[d]! * centroid[d]!;
+      if (s >= FAMILY_SIMILARITY) return c.id;
+    }
+    return null;
+  }
+
   /**
    * The conversation as the check sees it with the provisional clusters promoted so far: each is a
    * known neighbour (its centroid), and a conversation that would link to one (as similar as the
    * rule's min_similarity, or inside its calibrated threshold) is explained by it, so neither a
-   * promoted group nor its later, looser members fire again.
+   * promoted group nor its later, looser members fire again; so is a member of a promoted group.
    */
   private withPromoted(p: RecentPoint, minSimilarity: number): RecentPoint {
     const provisional = this.deps.index.catalog.clusters.filter((c) => c.provisional && c.level === 0);
     if (provisional.length === 0) return p;
-    let explained = false;
+    let explained = this.claimed.has(p.idHash);
     const extra: number[] = [];
     for (const c of provisional) {
       let s = 0;
@@ -251,6 +297,8 @@ export class EmergenceTracker {
       list.sort((a, b) => (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
       for (const p of list.slice(perSliceCap)) this.recent.delete(p.idHash);
     }
+    // A claim lasts as long as its conversation can be in a window.
+    for (const idHash of this.claimed.keys()) if (!this.recent.has(idHash)) this.claimed.delete(idHash);
   }
 
   /** The nearest existing clusters as the namer's contrast set: their audited names and descriptions. */

@@ -18,6 +18,6 @@ export class DetectionMetrics {
     this.inhibited = new Counter({ name: 'clio_alerts_inhibited_total', help: 'Cluster alerts held back because an alert about one of their policy areas was firing (each alert counted once).', labelNames: ['kind'], registers });
     this.narrow = new Counter({ name: 'clio_spikes_narrow_total', help: 'Spike windows that passed the test but whose rise came from fewer new distinct accounts than the minimum (a few accounts repeating).', labelNames: ['kind'], registers });
     this.notifications = new Counter({ name: 'clio_notifications_enqueued_total', help: 'Notifications written to the outbox.', labelNames: ['kind'], registers });
-    this.emerging = new Counter({ name: 'clio_emerging_candidates_total', help: 'Emerging groups judged, by outcome.', labelNames: ['outcome'], registers });
+    this.emerging = new Counter({ name: 'clio_emerging_candidates_total', help: 'Emerging groups judged, by outcome: promoted, not_promoted (no k-anonymous name or a failed audit), continued (more of a family already promoted).', labelNames: ['outcome'], registers });
   }
 }

@@ -72,6 +72,8 @@ export interface EmergingGroup {
   members: Array<{ account: string; text: string }>;
   /** The sampled members' cosine similarity to the centroid, for calibrating a provisional cluster's threshold. */
   similarities: number[];
+  /** Every member's id hash: once the group is promoted its members are its cluster's (never shown). */
+  memberIds: string[];
   /** Most common first. */
   nearestClusterIds: string[];
   /** Mean contrast of the members, for logs and tests. */
@@ -380,6 +382,7 @@ function describe(members: readonly RecentPoint[], scores: readonly number[]): E
     lastSeenMs: members.at(-1)!.eventTimeMs,
     members: sample.map((m) => ({ account: m.accountHash, text: m.terms.join(' ') })),
     similarities: sample.map((m) => dotWith(centroid, m.vector)),
+    memberIds: members.map((m) => m.idHash),
     nearestClusterIds: [...nearest].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id),
     contrast: scores.reduce((a, b) => a + b, 0) / scores.length,
   };

@@ -149,7 +149,7 @@ export async function feedFixture(db: SqlClient, rules: RuleSet, logger = create
   const detector = await Detector.open({
     store: new DetectionStore(db), index: { catalog, cluster: (id) => byId.get(id) }, rules: () => rules, bucketMs: BUCKET, allowedLatenessMs: 0,
     privacy: { minAccounts: 10, minConversations: 20 },
-    emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [] },
+    emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [], claim: () => {} },
     metrics: new DetectionMetrics(new Registry()), logger, policyAreas: [],
   });
   const released: Notification[] = [];

@@ -100,7 +100,7 @@ async function replay(db: SqlClient, ruleSet: RuleSet): Promise<Notification[]> 
   const byId = new Map(cat.clusters.map((c) => [c.id, c]));
   const detector = await Detector.open({
     store: new DetectionStore(db), index: { catalog: cat, cluster: (id) => byId.get(id) }, rules: () => ruleSet, bucketMs: BUCKET, allowedLatenessMs: 0,
-    privacy: PRIVACY, emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [] },
+    privacy: PRIVACY, emergence: { restore: async () => {}, pull: async () => {}, promote: async () => [], claim: () => {} },
     metrics: new DetectionMetrics(new Registry()), logger: createLogger('silent'), policyAreas: AREAS,
   });
   const phases = history();

@@ -91,10 +91,18 @@ describe('Detector', () => {
       store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger,
       settings: { horizonMs: emergingRule.emerging!.horizonSeconds * 1000, joinSimilarity: emergingRule.emerging!.minSimilarity },
     });
+    // What the detector hands the tracker back from its saved state.
+    const claimed: string[] = [];
+    const claim = emergence.claim.bind(emergence);
+    emergence.claim = (claims) => {
+      const list = [...claims];
+      claimed.push(...list.map(([idHash]) => idHash));
+      claim(list);
+    };
     const detector = await Detector.open({
       store, index, rules: () => rules, bucketMs: BUCKET, allowedLatenessMs: 0, privacy: { minAccounts: 10, minConversations: 20 }, emergence, metrics, logger,
     });
-    return { detector, index, metrics };
+    return { detector, index, metrics, claimed };
   }
 
   /** `perBucket` conversations per cluster per 5-minute bucket over [fromMs, toMs), from `accounts` accounts. */
@@ -261,10 +269,20 @@ describe('Detector', () => {
     // The new catalog version is stored; a restarted detector knows the cluster and does not re-alert it.
     const stored = await new DetectionStore(db).latestCatalog();
     expect(stored!.clusters.some((c) => c.id === added.id)).toBe(true);
+    // Its state keeps the conversations that formed the group, which a restarted detector claims for it again.
+    const state = await new DetectionStore(db).loadState<{ provisional: Record<string, { sinceMs: number; members?: string[] }> }>('detector');
+    const members = state!.provisional[added.id]!.members!;
+    expect(members).toHaveLength(emerging[0]!.alert.observed.conversations);
+    expect(members.every((m) => /^h\d+$/.test(m))).toBe(true);
     const restarted = await open(undefined, new CatalogIndex(catalog()));
     expect(restarted.index.cluster(added.id)).toBeDefined();
+    expect(restarted.claimed.sort()).toEqual([...members].sort());
     await traffic(T0 + 4 * HOUR, T0 + 5 * HOUR, { 'c-code': 1 }, 40, novel('automate fake refund claims browser'));
     expect((await restarted.detector.advance(T0 + 5 * HOUR)).filter((n) => n.alert.kind === 'emerging')).toEqual([]);
+    // Once no window can hold them (the 6 h horizon and a margin), the members leave the state; the cluster stays.
+    await restarted.detector.advance(T0 + 13 * HOUR);
+    const later = await new DetectionStore(db).loadState<{ provisional: Record<string, { sinceMs: number; members?: string[] }> }>('detector');
+    expect(later!.provisional[added.id]).toEqual({ sinceMs: state!.provisional[added.id]!.sinceMs });
   });
 
   it('does not promote the same volume of novel conversations from 3 accounts', async () => {

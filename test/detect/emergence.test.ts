@@ -8,7 +8,9 @@ import { TermNamer } from '../../src/catalog/naming.ts';
 import { dot, normalise } from '../../src/catalog/vectors.ts';
 import { emergenceProbe, EmergenceTracker, type EmergenceCheck } from '../../src/detect/emergence.ts';
 import { DetectionMetrics } from '../../src/detect/metrics.ts';
+import { sharedEmergenceScorer, type EmergenceScorer } from '../../src/emerging/emergence-scorer.ts';
 import { ExemplarIndex } from '../../src/emerging/exemplars.ts';
+import type { EmergingGroup, RecentPoint } from '../../src/emerging/density-contrast.ts';
 import { seededRandom } from '../../src/util/random.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseRules, type Rule } from '../../src/rules/rules.ts';
@@ -37,6 +39,8 @@ const EXEMPLARS = ExemplarIndex.fromVectors(Array.from({ length: 1500 }, ordinar
 const offset = (topic: number) => normalise(TOPICS[topic]!.map((x, d) => x + 0.9 * randomUnit(random, DIM)[d]!));
 const FAMILY_A = offset(3);
 const FAMILY_B = offset(17);
+/** A loose family far from every topic: many of its members lie below 0.6 from their centre (own random stream, so the others' stay as they were). */
+const FAMILY_LOOSE = randomUnit(seededRandom(77), DIM);
 
 function catalog(): Catalog {
   const leaf = (i: number): CatalogCluster => ({
@@ -70,11 +74,11 @@ describe('EmergenceTracker (density contrast over the stored recent window)', ()
     await db.close();
   });
 
-  async function tracker(maxWindow?: number) {
+  async function tracker(maxWindow?: number, scorer?: Pick<EmergenceScorer, 'groups'>) {
     const store = new DetectionStore(db);
     const index = new CatalogIndex(catalog(), EXEMPLARS);
     const t = new EmergenceTracker({
-      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, maxWindow,
+      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, maxWindow, scorer,
       settings: { horizonMs: RULE.emerging!.horizonSeconds * 1000, joinSimilarity: RULE.emerging!.minSimilarity },
       metrics: new DetectionMetrics(new Registry()), logger: createLogger('silent'),
     });
@@ -83,7 +87,7 @@ describe('EmergenceTracker (density contrast over the stored recent window)', ()
   }
 
   /** One hour of traffic from `from`: ordinary conversations from 150 accounts, times `launch`, plus families. */
-  async function hour(from: number, opts: { launch?: number; families?: Array<{ centre: number[]; accounts: number; perHour: number; words: string }> } = {}) {
+  async function hour(from: number, opts: { launch?: number; families?: Array<{ centre: number[]; accounts: number; perHour: number; words: string; noise?: number }> } = {}) {
     const conversations: CountedConversation[] = [];
     const add = (vector: number[], account: string, t: number, words: string) => {
       const k = id++;
@@ -95,7 +99,7 @@ describe('EmergenceTracker (density contrast over the stored recent window)', ()
     const ordinary = Math.round(80 * (opts.launch ?? 1));
     for (let i = 0; i < ordinary; i++) add(ordinaryVector(), `o-${Math.floor(random() * 150 * (opts.launch ?? 1))}`, from + Math.floor((i * HOUR) / ordinary), 'plan trip budget');
     for (const f of opts.families ?? []) {
-      for (let i = 0; i < f.perHour; i++) add(near(random, f.centre, 0.05), `${f.words.slice(0, 3)}-${(id + i) % f.accounts}`, from + Math.floor((i * HOUR) / f.perHour) + 7, `${f.words} w${i % f.accounts}`);
+      for (let i = 0; i < f.perHour; i++) add(near(random, f.centre, f.noise ?? 0.05), `${f.words.slice(0, 3)}-${(id + i) % f.accounts}`, from + Math.floor((i * HOUR) / f.perHour) + 7, `${f.words} w${i % f.accounts}`);
     }
     await ingest.applyChunk({ consumer: 'test', topic: 't', partition: 0, nextOffset: offsetN, bucketMs: BUCKET, conversations, deadLetters: [] });
   }
@@ -229,4 +233,66 @@ rules:
       emergenceProbe.onCheck = null;
     }
   }, 120_000);
+  it('counts the conversations that formed a loose family as its cluster’s at every later check, also after a restart', async () => {
+    // Loose: many members lie outside the cluster's threshold. Before claims, those stayed candidates
+    // and on real prompts re-formed the same group at the next check, alerted again every five minutes.
+    const loose = { centre: FAMILY_LOOSE, accounts: 40, perHour: 60, words: 'haunted lighthouse keeper riddle', noise: 0.22 };
+    const windows: RecentPoint[][] = [];
+    const recording: Pick<EmergenceScorer, 'groups'> = { groups: (window, opts, logger) => (windows.push([...window]), sharedEmergenceScorer.groups(window, opts, logger)) };
+    const first = await tracker(undefined, recording);
+    let formed: { ids: string[]; clusterId: string; outside: number } | null = null;
+    let restarted: Awaited<ReturnType<typeof tracker>> | null = null;
+    for (let h = 0; h < 5; h++) {
+      await hour(T0 + h * HOUR, h >= 1 ? { families: [loose] } : {});
+      const found = await check(first.tracker, T0 + (h + 1) * HOUR);
+      if (restarted) await check(restarted.tracker, T0 + (h + 1) * HOUR);
+      if (found.length === 0 || formed) continue;
+      const { cluster, memberIds } = found[0]!;
+      const members = (await first.store.recentSince(0)).filter((r) => memberIds.includes(r.idHash));
+      expect(members).toHaveLength(memberIds.length);
+      formed = { ids: memberIds, clusterId: cluster.id, outside: members.filter((r) => dot(cluster.centroid, r.record.embedding) < cluster.similarity_threshold).length };
+      // A restarted tracker is handed the claims the detector saved with the new catalog version.
+      await first.store.transaction((tx) => DetectionStore.saveCatalog(tx, { ...first.index.catalog, version: first.index.catalog.version + 1 }));
+      restarted = await tracker(undefined, recording);
+      restarted.tracker.claim(memberIds.map((idHash) => [idHash, cluster.id] as const));
+    }
+    expect(formed).not.toBeNull();
+    expect(formed!.outside).toBeGreaterThan(formed!.ids.length / 4);
+    // Every later window (the running tracker's and the restarted one's) holds the members, each explained.
+    const later = windows.slice(-6);
+    for (const window of later) {
+      const mine = window.filter((p) => formed!.ids.includes(p.idHash));
+      expect(mine.length).toBeGreaterThan(formed!.ids.length / 2);
+      expect(mine.every((p) => p.explained)).toBe(true);
+    }
+  }, 120_000);
+  it('does not promote a group again when its centre is all but a provisional cluster’s (the same family), but does promote a distinct one', async () => {
+    // The scorer is stubbed: each check hands over one group, as density contrast would.
+    const along = (base: number[], other: number[], cos: number) => normalise(base.map((x, d) => cos * x + Math.sqrt(1 - cos * cos) * other[d]!));
+    const base = FAMILY_LOOSE;
+    const r = randomUnit(seededRandom(78), DIM);
+    const side = normalise(r.map((x, d) => x - dot(r, base) * base[d]!)); // orthogonal to base
+    const fake = (centroid: number[], tag: string): EmergingGroup => {
+      const members = Array.from({ length: 30 }, (_, i) => ({ account: `${tag}-${i % 15}`, text: 'lighthouse keeper riddle' }));
+      return {
+        key: `g-${tag}`, centroid, conversations: 30, accounts: 15, firstSeenMs: T0, lastSeenMs: T0 + HOUR, members,
+        similarities: members.map(() => 0.7), memberIds: members.map((_, i) => `${tag}-${i}`), nearestClusterIds: ['c-3'], contrast: 0.3,
+      };
+    };
+    const queue = [fake(base, 'a'), fake(along(base, side, 0.9), 'b'), fake(along(base, side, 0.8), 'c')];
+    const metrics = new DetectionMetrics(new Registry());
+    const store = new DetectionStore(db);
+    const index = new CatalogIndex(catalog(), EXEMPLARS);
+    const t = new EmergenceTracker({
+      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger: createLogger('silent'),
+      settings: { horizonMs: RULE.emerging!.horizonSeconds * 1000, joinSimilarity: RULE.emerging!.minSimilarity },
+      scorer: { groups: async () => ({ scores: new Float64Array(0), groups: [queue.shift()!] }) },
+    });
+    await t.restore();
+    const ids: string[][] = [];
+    for (let i = 0; i < 3; i++) ids.push((await t.promote(RULE, T0 + (i + 2) * HOUR)).map((p) => p.cluster.id));
+    expect(ids).toEqual([['emerging-001'], [], ['emerging-002']]);
+    const outcomes = (await metrics.emerging.get()).values.map((v) => [v.labels.outcome, v.value]);
+    expect(outcomes).toEqual(expect.arrayContaining([['continued', 1], ['promoted', 2]]));
+  }, 60_000);
 });

@@ -31,7 +31,7 @@ function group(over: Partial<EmergingGroup> = {}): EmergingGroup {
   const members = Array.from({ length: 80 }, (_, i) => ({ account: `acct-${i % 40}`, text: [...PATTERN, `zanzi${i % 40}`].join(' ') }));
   return {
     key: 'n-0', centroid: normalise(new Array(DIM).fill(1)), conversations: 80, accounts: 40, firstSeenMs: T0, lastSeenMs: T0 + 60 * MINUTE,
-    members, similarities: members.map((_, i) => 0.8 + (0.19 * i) / 79), nearestClusterIds: ['c-004'], contrast: 0.3, ...over,
+    members, similarities: members.map((_, i) => 0.8 + (0.19 * i) / 79), memberIds: members.map((_, i) => `h-${i}`), nearestClusterIds: ['c-004'], contrast: 0.3, ...over,
   };
 }
 
