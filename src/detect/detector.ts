@@ -52,6 +52,8 @@ interface DetectorState {
    * window, the id hashes of the conversations that formed them (EmergenceTracker.claim).
    */
   provisional?: Record<string, { sinceMs: number; members?: string[] }>;
+  /** Spike episodes alerted lately: their policy areas and the start of their first window (see heldBySurge). */
+  surges?: Array<{ areas: string[]; startMs: number }>;
 }
 
 /** What one spike series is about: a catalog cluster, or a policy area across clusters. */
@@ -198,14 +200,44 @@ export class Detector {
         promoted.push(found.cluster);
         this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs, members: found.memberIds } };
         const alert = this.emergingAlert(rule, found.cluster, found.figures, endMs);
-        if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, []);
+        const surge = this.heldBySurge(found.cluster, found.figures.startMs, emergingHorizonMs(rule) || DEFAULT_EMERGING_HORIZON_MS);
+        if (surge) {
+          this.deps.metrics.inhibited.inc({ kind: 'emerging' });
+          this.deps.logger.info({ cluster: found.cluster.id, area: surge }, 'emerging group held back: it began within a surge already alerted in its policy area');
+        } else if (passesPrivacyGate(alert, found.cluster, this.gateFor(rule))) this.fire(rule, alert, []);
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
       }
     }
     this.forgetOldMembers(endMs, rules);
+    this.forgetOldSurges(endMs, rules);
     const notifications = this.flush(endMs, rules.silences);
     if (endMs % DAY_MS === 0) this.cache.prune(endMs - this.longestSpanMs(rules) - this.deps.bucketMs);
     return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
+  }
+
+  /**
+   * The policy area of a spike alerted in the emerging rule's horizon before the group's first
+   * conversation, if the new cluster carries it: the group is that surge seen again (its traffic
+   * gathered in the window as the surge went on), one incident that was already notified. Such
+   * groups came up to eleven hours after a surge's onset on the real-prompt weeks. The cluster is
+   * still promoted (counted, shown, judged); only its notification is held back. A new pattern that
+   * itself lifts its area starts before that spike's window, so it is never held back by it.
+   */
+  private heldBySurge(cluster: CatalogCluster, firstMs: number, horizonMs: number): string | null {
+    const areas = policyAreasOf(cluster);
+    for (const surge of this.state.surges ?? []) {
+      if (surge.startMs > firstMs || surge.startMs < firstMs - horizonMs) continue;
+      const area = surge.areas.find((a) => areas.includes(a));
+      if (area) return area;
+    }
+    return null;
+  }
+
+  /** Surges that no emerging group's window can reach back to any more leave the state. */
+  private forgetOldSurges(endMs: number, rules: RuleSet): void {
+    if (!this.state.surges?.length) return;
+    const reach = 2.5 * Math.max(DEFAULT_EMERGING_HORIZON_MS, ...rules.rules.map(emergingHorizonMs));
+    if (this.state.surges.some((s) => s.startMs < endMs - reach)) this.state.surges = this.state.surges.filter((s) => s.startMs >= endMs - reach);
   }
 
   /** Members of provisional clusters promoted longer ago than any emerging rule's window reaches (and a slice) leave the state. */
@@ -482,6 +514,7 @@ export class Detector {
       } else if (episode.passing >= rule.forWindows && endMs >= episode.cooldownUntilMs) {
         episode.firing = { alertId: alert.alert_id, startMs: windowStart, quiet: 0, last: alert };
         this.fire(rule, alert, series);
+        if (alert.cluster.policy_areas.length > 0) this.state.surges = [...(this.state.surges ?? []), { areas: [...alert.cluster.policy_areas], startMs: windowStart }];
         this.deps.logger.info({ rule: rule.name, series: subject.id, ratio: alert.ratio }, 'alert firing');
       }
     } else {

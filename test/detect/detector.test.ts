@@ -285,6 +285,35 @@ describe('Detector', () => {
     expect(later!.provisional[added.id]).toEqual({ sinceMs: state!.provisional[added.id]!.sinceMs });
   });
 
+  it('holds back the emerging alert of a group that began within a surge already alerted in its area, and still promotes it', async () => {
+    const { detector, index, metrics } = await open();
+    // Near the fraud cluster, so the new cluster carries the fraud area.
+    const nearFraud = () => ({ nearestClusterId: 'c-fraud', embedding: [0.3, 0, 0, 0.954], summaryWords: 'stack coupon codes checkout bot' });
+    await traffic(T0, T0 + 24 * HOUR, { 'c-fraud': 2, 'c-cook': 6 });
+    await detector.advance(T0 + 24 * HOUR);
+    await traffic(T0 + 24 * HOUR, T0 + 25 * HOUR, { 'c-fraud': 7, 'c-cook': 6 });
+    const spike = await detector.advance(T0 + 25 * HOUR);
+    expect(spike.filter((n) => n.alert.kind === 'spike').map((n) => n.alert.cluster.policy_areas)).toEqual([['fraud']]);
+    // An hour into the surge, 40 accounts send something new in that area.
+    await traffic(T0 + 25 * HOUR, T0 + 27 * HOUR, { 'c-cook': 2 }, 40, nearFraud);
+    const later = await detector.advance(T0 + 27 * HOUR);
+    expect(later.filter((n) => n.alert.kind === 'emerging')).toEqual([]);
+    const added = index.catalog.clusters.filter((c) => c.provisional);
+    expect(added).toHaveLength(1);
+    expect(added[0]!.policy_areas).toEqual(['fraud']);
+    expect((await metrics.inhibited.get()).values.find((v) => v.labels.kind === 'emerging')?.value).toBe(1);
+  });
+
+  it('alerts the same group when no surge of its area came before it', async () => {
+    const { detector } = await open();
+    const nearFraud = () => ({ nearestClusterId: 'c-fraud', embedding: [0.3, 0, 0, 0.954], summaryWords: 'stack coupon codes checkout bot' });
+    await traffic(T0, T0 + 24 * HOUR, { 'c-fraud': 2, 'c-cook': 6 });
+    await detector.advance(T0 + 25 * HOUR);
+    await traffic(T0 + 25 * HOUR, T0 + 27 * HOUR, { 'c-cook': 2 }, 40, nearFraud);
+    const later = await detector.advance(T0 + 27 * HOUR);
+    expect(later.filter((n) => n.alert.kind === 'emerging').map((n) => n.alert.cluster.policy_areas)).toEqual([['fraud']]);
+  });
+
   it('does not promote the same volume of novel conversations from 3 accounts', async () => {
     const { detector, index } = await open();
     await traffic(T0, T0 + HOUR, { 'c-cook': 6 });
