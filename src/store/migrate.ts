@@ -5,11 +5,17 @@ const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
 /**
  * Applies the numbered SQL files in migrations/ that the database has not seen, each in its own
- * transaction, in order. An advisory lock keeps two instances from migrating at once.
+ * transaction, in order. An advisory lock keeps two instances from migrating at once (creating the
+ * bookkeeping table included).
  */
 export async function migrate(db: SqlClient): Promise<number[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+  // Under the same lock: CREATE TABLE IF NOT EXISTS is not safe against itself, and instances that
+  // start together on an empty database otherwise fail on the catalog's unique type name.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7262001)');
+    await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+  });
   const applied: number[] = [];
   for (const file of files) {
     const version = Number.parseInt(file, 10);
