@@ -151,7 +151,7 @@ export class Detector {
   static async open(deps: DetectorDeps): Promise<Detector> {
     const state = (await deps.store.loadState<DetectorState>(STATE_NAME)) ?? { version: 1, judgedThroughMs: null, episodes: {}, router: null };
     await deps.emergence.restore();
-    deps.emergence.claim(Object.entries(state.provisional ?? {}).flatMap(([id, p]) => (p.members ?? []).map((idHash) => [idHash, id] as const)));
+    deps.emergence.claim(Object.values(state.provisional ?? {}).flatMap((p) => p.members ?? []));
     return new Detector(deps, state);
   }
 

@@ -2,6 +2,7 @@ import type { CatalogIndex } from '../assign/catalog-index.ts';
 import type { NameAuditor } from '../catalog/audit.ts';
 import type { CatalogCluster } from '../catalog/catalog.ts';
 import type { ClusterNamer, Member } from '../catalog/naming.ts';
+import { dot } from '../catalog/vectors.ts';
 import { CONTRAST_MARGIN, DEFAULT_K, DEFAULT_LINK_FLOOR, DEFAULT_LINK_NEIGHBOURS, GROUP_CONTRAST, KNOWN_DEPTH, selectWindow, unselectable, windowStartMs, type RecentPoint } from '../emerging/density-contrast.ts';
 import { sharedEmergenceScorer, type EmergenceScorer } from '../emerging/emergence-scorer.ts';
 import { describeEmerging } from '../emerging/promote.ts';
@@ -106,7 +107,7 @@ export class EmergenceTracker {
    * group's members lie partly outside its cluster's threshold, and without this they re-formed the
    * same group at the next check (the same family alerted every five minutes on real prompts).
    */
-  private readonly claimed = new Map<string, string>();
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly deps: EmergenceDeps) {}
 
@@ -133,9 +134,9 @@ export class EmergenceTracker {
     this.lastSeq = rows.at(-1)?.seq ?? (await this.deps.store.lastRecentSeq());
   }
 
-  /** Marks conversations as their provisional cluster's (the detector's saved state, after a restart). */
-  claim(claims: Iterable<readonly [idHash: string, clusterId: string]>): void {
-    for (const [idHash, clusterId] of claims) this.claimed.set(idHash, clusterId);
+  /** Marks conversations (id hashes) as a provisional cluster's: the detector's saved state, after a restart. */
+  claim(idHashes: Iterable<string>): void {
+    for (const idHash of idHashes) this.claimed.add(idHash);
   }
 
   /** Reads what every instance stored in the recent window since the last call. */
@@ -222,7 +223,7 @@ export class EmergenceTracker {
       }
       this.promotedCount += 1;
       this.deps.index.addLeaf(described.cluster);
-      this.claim(group.memberIds.map((idHash) => [idHash, id] as const));
+      this.claim(group.memberIds);
       this.deps.metrics.emerging.inc({ outcome: 'promoted' });
       // Share of the scored window since the group began: both sides come from the same sample.
       const since = window.filter((p) => p.eventTimeMs >= group.firstSeenMs).length;
@@ -239,13 +240,7 @@ export class EmergenceTracker {
 
   /** The provisional cluster whose centre is at least FAMILY_SIMILARITY to this one, if any. */
   private familyOf(centroid: readonly number[]): string | null {
-    for (const c of this.deps.index.catalog.clusters) {
-      if (!c.provisional || c.level !== 0) continue;
-      let s = 0;
-      for (let d = 0; d < centroid.length; d++) s += c.centroid[d]! * centroid[d]!;
-      if (s >= FAMILY_SIMILARITY) return c.id;
-    }
-    return null;
+    return this.deps.index.catalog.clusters.find((c) => c.provisional && c.level === 0 && dot(c.centroid, centroid) >= FAMILY_SIMILARITY)?.id ?? null;
   }
 
   /**
@@ -298,7 +293,7 @@ export class EmergenceTracker {
       for (const p of list.slice(perSliceCap)) this.recent.delete(p.idHash);
     }
     // A claim lasts as long as its conversation can be in a window.
-    for (const idHash of this.claimed.keys()) if (!this.recent.has(idHash)) this.claimed.delete(idHash);
+    for (const idHash of this.claimed) if (!this.recent.has(idHash)) this.claimed.delete(idHash);
   }
 
   /** The nearest existing clusters as the namer's contrast set: their audited names and descriptions. */

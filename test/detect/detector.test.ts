@@ -94,9 +94,9 @@ describe('Detector', () => {
     // What the detector hands the tracker back from its saved state.
     const claimed: string[] = [];
     const claim = emergence.claim.bind(emergence);
-    emergence.claim = (claims) => {
-      const list = [...claims];
-      claimed.push(...list.map(([idHash]) => idHash));
+    emergence.claim = (idHashes) => {
+      const list = [...idHashes];
+      claimed.push(...list);
       claim(list);
     };
     const detector = await Detector.open({

@@ -254,7 +254,7 @@ rules:
       // A restarted tracker is handed the claims the detector saved with the new catalog version.
       await first.store.transaction((tx) => DetectionStore.saveCatalog(tx, { ...first.index.catalog, version: first.index.catalog.version + 1 }));
       restarted = await tracker(undefined, recording);
-      restarted.tracker.claim(memberIds.map((idHash) => [idHash, cluster.id] as const));
+      restarted.tracker.claim(memberIds);
     }
     expect(formed).not.toBeNull();
     expect(formed!.outside).toBeGreaterThan(formed!.ids.length / 4);
