@@ -200,7 +200,7 @@ export class Detector {
         promoted.push(found.cluster);
         this.state.provisional = { ...this.state.provisional, [found.cluster.id]: { sinceMs: endMs, members: found.memberIds } };
         const alert = this.emergingAlert(rule, found.cluster, found.figures, endMs);
-        const surge = this.heldBySurge(found.cluster, found.figures.startMs, emergingHorizonMs(rule) || DEFAULT_EMERGING_HORIZON_MS);
+        const surge = this.heldBySurge(found.cluster, found.figures.startMs, emergingHorizonMs(rule));
         if (surge) {
           this.deps.metrics.inhibited.inc({ kind: 'emerging' });
           this.deps.logger.info({ cluster: found.cluster.id, area: surge }, 'emerging group held back: it began within a surge already alerted in its policy area');
@@ -208,8 +208,7 @@ export class Detector {
         else this.deps.metrics.gated.inc({ kind: 'emerging' });
       }
     }
-    this.forgetOldMembers(endMs, rules);
-    this.forgetOldSurges(endMs, rules);
+    this.forgetOldEmergingState(endMs, longestEmergingHorizonMs(rules));
     const notifications = this.flush(endMs, rules.silences);
     if (endMs % DAY_MS === 0) this.cache.prune(endMs - this.longestSpanMs(rules) - this.deps.bucketMs);
     return this.commit(endMs, notifications, promoted.length ? this.deps.index.catalog : null);
@@ -233,19 +232,19 @@ export class Detector {
     return null;
   }
 
-  /** Surges that no emerging group's window can reach back to any more leave the state. */
-  private forgetOldSurges(endMs: number, rules: RuleSet): void {
-    if (!this.state.surges?.length) return;
-    const reach = 2.5 * Math.max(DEFAULT_EMERGING_HORIZON_MS, ...rules.rules.map(emergingHorizonMs));
-    if (this.state.surges.some((s) => s.startMs < endMs - reach)) this.state.surges = this.state.surges.filter((s) => s.startMs >= endMs - reach);
-  }
-
-  /** Members of provisional clusters promoted longer ago than any emerging rule's window reaches (and a slice) leave the state. */
-  private forgetOldMembers(endMs: number, rules: RuleSet): void {
-    const keepMs = Math.max(DEFAULT_EMERGING_HORIZON_MS, ...rules.rules.map(emergingHorizonMs)) * 1.25;
+  /**
+   * What no emerging window can reach any more leaves the state: members of provisional clusters
+   * promoted more than a horizon (and a slice) ago, and surges older than a group's first
+   * conversation can be (a horizon before a window that itself reaches a horizon back).
+   */
+  private forgetOldEmergingState(endMs: number, horizonMs: number): void {
     const provisional = this.state.provisional ?? {};
-    if (!Object.values(provisional).some((p) => p.members && p.sinceMs < endMs - keepMs)) return;
-    this.state.provisional = Object.fromEntries(Object.entries(provisional).map(([id, p]) => [id, p.members && p.sinceMs < endMs - keepMs ? { sinceMs: p.sinceMs } : p]));
+    const membersBefore = endMs - 1.25 * horizonMs;
+    if (Object.values(provisional).some((p) => p.members && p.sinceMs < membersBefore)) {
+      this.state.provisional = Object.fromEntries(Object.entries(provisional).map(([id, p]) => [id, p.members && p.sinceMs < membersBefore ? { sinceMs: p.sinceMs } : p]));
+    }
+    const surgesBefore = endMs - 2.5 * horizonMs;
+    if (this.state.surges?.some((s) => s.startMs < surgesBefore)) this.state.surges = this.state.surges.filter((s) => s.startMs >= surgesBefore);
   }
 
   /** The oldest counts this detector holds in memory for a segment (null: none yet). */
@@ -599,9 +598,14 @@ export class Detector {
   }
 }
 
-/** An emerging rule's horizon, ms (0 for other rules). */
+/** An emerging rule's horizon, ms (the rules default when it sets none). */
 function emergingHorizonMs(rule: Rule): number {
-  return rule.emerging ? rule.emerging.horizonSeconds * 1000 : 0;
+  return rule.emerging ? rule.emerging.horizonSeconds * 1000 : DEFAULT_EMERGING_HORIZON_MS;
+}
+
+/** The longest horizon of the emerging rules (the default without any). */
+function longestEmergingHorizonMs(rules: RuleSet): number {
+  return Math.max(DEFAULT_EMERGING_HORIZON_MS, ...rules.rules.filter((r) => r.kind === 'emerging').map(emergingHorizonMs));
 }
 
 /** A (rule, series) episode's key in the state: jsonb keys cannot hold NUL; neither name contains a slash (an area's id is area:<id>). */

@@ -286,7 +286,8 @@ describe('Detector', () => {
   });
 
   it('holds back the emerging alert of a group that began within a surge already alerted in its area, and still promotes it', async () => {
-    const { detector, index, metrics } = await open();
+    const log = memoryStream();
+    const { detector, index, metrics } = await open(undefined, undefined, createLogger('info', log));
     // Near the fraud cluster, so the new cluster carries the fraud area.
     const nearFraud = () => ({ nearestClusterId: 'c-fraud', embedding: [0.3, 0, 0, 0.954], summaryWords: 'stack coupon codes checkout bot' });
     await traffic(T0, T0 + 24 * HOUR, { 'c-fraud': 2, 'c-cook': 6 });
@@ -302,6 +303,11 @@ describe('Detector', () => {
     expect(added).toHaveLength(1);
     expect(added[0]!.policy_areas).toEqual(['fraud']);
     expect((await metrics.inhibited.get()).values.find((v) => v.labels.kind === 'emerging')?.value).toBe(1);
+    // Its log line names the cluster and the area only: no conversation or account hash, no words.
+    const held = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('emerging group held back'));
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ cluster: added[0]!.id, area: 'fraud' });
+    expect(log.text()).not.toMatch(/"h\d+"|"a\d+"|coupon|checkout/);
   });
 
   it('alerts the same group when no surge of its area came before it', async () => {

@@ -21,6 +21,7 @@ import { MEMORY_STORE, openPglite } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { EMERGING_RULE, RULE_LIMITS } from '../helpers/emerging-rule.ts';
 import { near, randomUnit } from '../helpers/vectors.ts';
+import { memoryStream } from '../helpers/canary.ts';
 
 const DIM = 32;
 const MIN = 60_000;
@@ -283,8 +284,9 @@ rules:
     const metrics = new DetectionMetrics(new Registry());
     const store = new DetectionStore(db);
     const index = new CatalogIndex(catalog(), EXEMPLARS);
+    const log = memoryStream();
     const t = new EmergenceTracker({
-      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger: createLogger('silent'),
+      store, index, namer: new TermNamer(), auditor: new OfflineAuditor(), vocabularyK: 3, metrics, logger: createLogger('info', log),
       settings: { horizonMs: RULE.emerging!.horizonSeconds * 1000, joinSimilarity: RULE.emerging!.minSimilarity },
       scorer: { groups: async () => ({ scores: new Float64Array(0), groups: [queue.shift()!] }) },
     });
@@ -294,5 +296,9 @@ rules:
     expect(ids).toEqual([['emerging-001'], [], ['emerging-002']]);
     const outcomes = (await metrics.emerging.get()).values.map((v) => [v.labels.outcome, v.value]);
     expect(outcomes).toEqual(expect.arrayContaining([['continued', 1], ['promoted', 2]]));
+    // The log says which cluster it continues and how many accounts: no member hash, no words.
+    const continued = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('emerging group continues'));
+    expect(continued).toEqual([expect.objectContaining({ cluster: 'emerging-001', accounts: 15 })]);
+    expect(log.text()).not.toMatch(/"b-\d+"|lighthouse|riddle/);
   }, 60_000);
 });
